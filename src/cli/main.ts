@@ -1,0 +1,33 @@
+// The `citadel` command line. Exit codes: 0 success, 1 user error (with diagnostics), 2 internal failure.
+import { Command, CommanderError } from 'commander';
+
+function internalFailure(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`citadel: internal error: ${message}\n`);
+  if (process.env['CITADEL_DEBUG'] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(2);
+}
+
+const program = new Command()
+  .name('citadel')
+  .description('Citadel: KasperskyOS-style secure solutions for Node.js')
+  .version('0.1.0')
+  .exitOverride();
+
+// Each command's module is loaded only when that command runs, so `check` never loads the kernel.
+let exitCode = 0;
+program.command('check').argument('<solution-dir>').description('parse and statically check a solution')
+  .action(async (dir: string) => { exitCode = (await import('./check.ts')).runCheck(dir); });
+program.command('gen').argument('<solution-dir>').option('-o, --out <dir>', 'output directory (default <solution-dir>/gen)')
+  .description('generate TypeScript types, codecs, proxies and dispatchers')
+  .action(async (dir: string, opts: { out?: string }) => { exitCode = (await import('./gen.ts')).runGen(dir, opts.out); });
+program.command('init').argument('<dir>').description('create a new solution skeleton')
+  .action(async (dir: string) => { exitCode = (await import('./init.ts')).runInit(dir); });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 1);
+  internalFailure(err);
+}
+process.exitCode = exitCode;

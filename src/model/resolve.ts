@@ -1,0 +1,258 @@
+// Builds the solution model from a solution directory: parses every spec file, resolves names,
+// and runs the static checks. Errors are collected, never thrown.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ComponentFile } from '../lang/ast.ts';
+import { DiagnosticBag, sortDiagnostics, type Diagnostic } from '../lang/diagnostics.ts';
+import { parseInitYaml, type InitFile } from '../lang/init-yaml.ts';
+import { makeSource, span, type Span } from '../lang/source.ts';
+import { IdlResolver } from './idl-resolve.ts';
+import { SpecLoader } from './loader.ts';
+import type { Channel, Component, Isolation, ProcessClass, ResolvedEndpoint, SolutionModel, Task } from './model.ts';
+
+export interface CheckResult {
+  /** Present when there are no errors. */
+  readonly model: SolutionModel | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface CheckOptions {
+  readonly includeDirs?: readonly string[];
+}
+
+/** The classes every solution has, whether or not init.yaml lists them. */
+export const BUILTIN_CLASSES = ['Einit', 'kl.core.Core'];
+
+export function checkSolution(root: string, options: CheckOptions = {}): CheckResult {
+  const diags = new DiagnosticBag();
+  const loader = new SpecLoader(root, diags, options.includeDirs);
+  const builder = new ModelBuilder(loader, diags);
+  const model = builder.build();
+  return { model: diags.hasErrors ? undefined : model, diagnostics: sortDiagnostics(diags.items) };
+}
+
+class ModelBuilder {
+  private readonly loader: SpecLoader;
+  private readonly diags: DiagnosticBag;
+  private readonly idl: IdlResolver;
+  private readonly components = new Map<string, Component | 'resolving' | 'missing'>();
+  private readonly classes = new Map<string, ProcessClass>();
+  /** `security X` declarations, checked once interfaces are final. */
+  private readonly securityRefs: { iface: string; span: Span }[] = [];
+
+  constructor(loader: SpecLoader, diags: DiagnosticBag) {
+    this.loader = loader;
+    this.diags = diags;
+    this.idl = new IdlResolver(loader, diags);
+  }
+
+  build(): SolutionModel {
+    const initPath = path.join(this.loader.root, 'init.yaml');
+    let init: InitFile | undefined;
+    if (existsSync(initPath)) {
+      init = parseInitYaml(this.loader.readSource(initPath), this.diags);
+    } else {
+      this.diags.error(span(makeSource('init.yaml', ''), 0), `no init.yaml in ${this.loader.root}: a solution is described by its init.yaml`);
+    }
+
+    for (const { kind, abs } of this.loader.discover()) {
+      if (kind === 'idl') this.idl.loadFile(abs);
+      else this.componentAt(abs, kind, undefined);
+    }
+    for (const name of BUILTIN_CLASSES) this.processClass(name, undefined);
+    const tasks = init ? this.tasks(init) : [];
+    this.idl.finish();
+    this.checkSecurityInterfaces();
+    if (init) this.checkConnections(init, tasks);
+    // Endpoints are flattened after interfaces are final (RIIDs only depend on declaration order).
+    for (const [name, c] of this.components) {
+      if (typeof c === 'object' && c.isClass && !this.classes.has(name)) this.classes.set(name, this.flatten(c));
+    }
+    const channels = this.channels(tasks);
+    return {
+      root: this.loader.root,
+      packages: this.idl.packages,
+      types: this.idl.types,
+      interfaces: this.idl.interfaces,
+      components: new Map([...this.components].filter((e): e is [string, Component] => typeof e[1] === 'object')),
+      classes: this.classes,
+      tasks,
+      channels,
+    };
+  }
+
+  private processClass(name: string, ref: Span | undefined): Component | undefined {
+    return this.component(name, 'edl', ref);
+  }
+
+  private component(name: string, kind: 'cdl' | 'edl', ref: Span | undefined): Component | undefined {
+    const known = this.components.get(name);
+    if (known === 'resolving') {
+      if (ref) this.diags.error(ref, `component "${name}" contains itself`);
+      return undefined;
+    }
+    if (known) return known === 'missing' ? undefined : known;
+    const abs = this.loader.locate(name, kind);
+    if (!abs) {
+      this.components.set(name, 'missing');
+      if (ref) {
+        const what = kind === 'edl' ? 'process class' : 'component';
+        this.diags.error(ref, `unknown ${what} "${name}": no ${name.split('.').join('/')}.${kind} in the solution or Citadel's include tree`);
+      }
+      return undefined;
+    }
+    return this.componentAt(abs, kind, ref);
+  }
+
+  private componentAt(abs: string, kind: 'cdl' | 'edl', ref: Span | undefined): Component | undefined {
+    const expected = this.loader.expectedName(abs);
+    if (!expected) return undefined;
+    const known = this.components.get(expected);
+    if (known === 'resolving') {
+      if (ref) this.diags.error(ref, `component "${expected}" contains itself`);
+      return undefined;
+    }
+    if (known) return known === 'missing' ? undefined : known;
+    const ast = this.loader.loadComponentFile(abs, kind);
+    this.components.set(expected, 'resolving');
+    const c = this.resolveComponent(ast, expected, abs);
+    this.components.set(expected, c);
+    return c;
+  }
+
+  private resolveComponent(ast: ComponentFile, expected: string, abs: string): Component {
+    const what = ast.kind === 'edl' ? 'process class' : 'component';
+    if (ast.name && ast.name.text !== expected) {
+      this.diags.error(ast.name.span, `${what} name "${ast.name.text}" does not match its file path: ${this.loader.displayPath(abs)} must declare "${expected}"`);
+    }
+    if (ast.security && this.idl.requireInterface(ast.security.text, ast.security.span)) {
+      this.securityRefs.push({ iface: ast.security.text, span: ast.security.span });
+    }
+    const names = new Map<string, Span>();
+    const claim = (name: string, at: Span, kindOf: string) => {
+      const prior = names.get(name);
+      if (prior) this.diags.error(at, `duplicate ${kindOf} "${name}" in ${what} ${expected}`);
+      else names.set(name, at);
+    };
+    for (const ep of ast.endpoints) {
+      claim(ep.name.text, ep.name.span, 'endpoint');
+      this.idl.requireInterface(ep.iface.text, ep.iface.span);
+    }
+    for (const inst of ast.components) {
+      claim(inst.name.text, inst.name.span, 'component instance');
+      this.component(inst.component.text, 'cdl', inst.component.span);
+    }
+    return {
+      name: expected,
+      isClass: ast.kind === 'edl',
+      form: ast.form,
+      security: ast.security?.text,
+      endpoints: ast.endpoints.map((e) => ({ name: e.name.text, iface: e.iface.text })),
+      instances: ast.components.map((i) => ({ name: i.name.text, component: i.component.text })),
+      path: this.loader.displayPath(abs),
+      span: ast.name?.span ?? span(ast.file, 0),
+    };
+  }
+
+  private checkSecurityInterfaces(): void {
+    for (const ref of this.securityRefs) {
+      for (const m of this.idl.interfaces.get(ref.iface)?.methods ?? []) {
+        if (m.response.params.length > 0 || m.error.params.length > 0) {
+          this.diags.error(ref.span, `security interface ${ref.iface} is invalid: its method ${m.name} has "out" or "error" parameters (security interface methods take only "in" parameters)`);
+        }
+      }
+    }
+  }
+
+  /** Qualified endpoint names and RIIDs: own endpoints first, then each instance's, depth first. */
+  private flatten(c: Component): ProcessClass {
+    const endpoints: ResolvedEndpoint[] = [];
+    const walk = (comp: Component, prefix: string, depth: number) => {
+      if (depth > 64) return;
+      for (const ep of comp.endpoints) {
+        if (this.idl.interfaces.has(ep.iface)) endpoints.push({ qualifiedName: prefix + ep.name, riid: endpoints.length, iface: ep.iface });
+      }
+      for (const inst of comp.instances) {
+        const sub = this.components.get(inst.component);
+        if (typeof sub === 'object') walk(sub, `${prefix}${inst.name}.`, depth + 1);
+      }
+    };
+    walk(c, '', 0);
+    return { name: c.name, component: c, endpoints };
+  }
+
+  private tasks(init: InitFile): Task[] {
+    const tasks: Task[] = [];
+    const byName = new Map<string, Span>();
+    for (const e of init.entities) {
+      const className = e.name.value;
+      this.processClass(className, e.name.span);
+      const taskName = e.task ?? e.name;
+      const prior = byName.get(taskName.value);
+      if (prior) {
+        this.diags.error(taskName.span, `duplicate task name "${taskName.value}"; give each process of class ${className} its own "task:" name`);
+        continue;
+      }
+      byName.set(taskName.value, taskName.span);
+      let isolation: Isolation = 'worker';
+      if (e.isolation) {
+        if (e.isolation.value === 'worker' || e.isolation.value === 'process' || e.isolation.value === 'wasm') isolation = e.isolation.value;
+        else this.diags.error(e.isolation.span, `unknown isolation "${e.isolation.value}" (expected worker, process or wasm)`);
+      }
+      const limit = (k: string) => e.limits.find((l) => l.key.value === k)?.value.value;
+      const env: Record<string, string> = {};
+      for (const { key, value } of e.env) env[key.value] = value.value;
+      const shortName = className.slice(className.lastIndexOf('.') + 1);
+      tasks.push({
+        name: taskName.value,
+        className,
+        path: e.path?.value ?? `src/${shortName}.ts`,
+        args: e.args.map((a) => a.value),
+        env,
+        connections: e.connections.map((c) => ({ id: c.id.value, target: c.target.value, span: c.span })),
+        isolation,
+        limits: { memoryMiB: limit('memoryMiB'), blockMs: limit('blockMs'), queueKiB: limit('queueKiB'), inFlight: limit('inFlight') },
+        resources: {
+          fsRead: e.resources?.fsRead.map((p) => p.value) ?? [],
+          fsWrite: e.resources?.fsWrite.map((p) => p.value) ?? [],
+          net: e.resources?.net?.value ?? false,
+        },
+        restart: { mode: e.restart?.value.mode === 'on-failure' ? 'on-failure' : 'never', maxRestarts: e.restart?.value.max ?? 0 },
+        span: taskName.span,
+      });
+    }
+    return tasks;
+  }
+
+  /** Runs once every task and interface is known, so order in init.yaml does not matter. */
+  private checkConnections(init: InitFile, tasks: readonly Task[]): void {
+    for (const entity of init.entities) {
+      const client = (entity.task ?? entity.name).value;
+      const ids = new Map<string, Span>();
+      for (const conn of entity.connections) {
+        const prior = ids.get(conn.id.value);
+        if (prior) this.diags.error(conn.id.span, `duplicate channel id "${conn.id.value}" for task ${client}: each connection of a client needs its own id`);
+        ids.set(conn.id.value, conn.id.span);
+        const target = tasks.find((t) => t.name === conn.target.value);
+        if (!target) {
+          this.diags.error(conn.target.span, `connection target "${conn.target.value}" is not a task in init.yaml`);
+          continue;
+        }
+        const cls = this.components.get(target.className);
+        if (typeof cls === 'object' && cls.isClass && this.flatten(cls).endpoints.length === 0) {
+          this.diags.error(conn.target.span, `connection target "${conn.target.value}" (class ${target.className}) has no endpoints to serve`);
+        }
+      }
+    }
+  }
+
+  private channels(tasks: readonly Task[]): Channel[] {
+    const channels: Channel[] = [];
+    for (const t of tasks) {
+      t.connections.forEach((c, i) => {
+        if (tasks.some((s) => s.name === c.target)) channels.push({ id: c.id, client: t.name, server: c.target, handle: i + 1 });
+      });
+    }
+    return channels;
+  }
+}
