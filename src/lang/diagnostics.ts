@@ -1,5 +1,5 @@
 // Diagnostics are values, collected per pass and printed together as `path:line:col: error: …`.
-import { lineText, positionOf, type Span } from './source.ts';
+import { lineText, originalSpan, positionOf, type Span } from './source.ts';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -32,7 +32,7 @@ export class DiagnosticBag {
 
 /** Formats one diagnostic: the location line, then the source line and a caret under the span. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const { file, start, end } = d.span;
+  const { file, start, end } = originalSpan(d.span);
   const pos = positionOf(file, start);
   const header = `${file.path}:${pos.line}:${pos.col}: ${d.severity}: ${d.message}`;
   const source = lineText(file, pos.line);
@@ -46,8 +46,10 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Sorts by file then offset so output is deterministic regardless of pass order. */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
-  return [...ds].sort((a, b) =>
-    a.span.file.path === b.span.file.path
-      ? a.span.start - b.span.start
-      : a.span.file.path < b.span.file.path ? -1 : 1);
+  const key = (d: Diagnostic) => originalSpan(d.span);
+  return [...ds].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x.file.path === y.file.path ? x.start - y.start : x.file.path < y.file.path ? -1 : 1;
+  });
 }

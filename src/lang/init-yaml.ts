@@ -70,6 +70,8 @@ export function parseInitYaml(file: SourceFile, diags: DiagnosticBag): InitFile 
     diags.error(ctx.at(root), 'missing "entities:" list');
     return { file, entities: [] };
   }
+  // `entities:` with nothing after it (all entries come from a template placeholder) is an empty list.
+  if (isScalar(entitiesNode) && entitiesNode.value === null) return { file, entities: [] };
   if (!isSeq(entitiesNode)) {
     diags.error(ctx.at(entitiesNode), '"entities" must be a list of process descriptions');
     return { file, entities: [] };

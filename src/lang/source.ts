@@ -6,6 +6,15 @@ export interface SourceFile {
   readonly text: string;
   /** Offsets at which each line starts; computed once. */
   readonly lineStarts: readonly number[];
+  /** Set when this text was rendered from a template: diagnostics point into the template. */
+  readonly origin?: SourceOrigin;
+}
+
+/** Maps offsets of rendered text back to the template it came from. */
+export interface SourceOrigin {
+  readonly file: SourceFile;
+  /** Sorted by `out`: text at out..out+length came from orig (copied when `copied`, else substituted). */
+  readonly segments: readonly { readonly out: number; readonly orig: number; readonly length: number; readonly copied: boolean }[];
 }
 
 export interface Position {
@@ -22,12 +31,35 @@ export interface Span {
   readonly end: number;
 }
 
-export function makeSource(path: string, text: string): SourceFile {
+export function makeSource(path: string, text: string, origin?: SourceOrigin): SourceFile {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
   }
-  return { path, text, lineStarts };
+  return origin ? { path, text, lineStarts, origin } : { path, text, lineStarts };
+}
+
+/** The span in the original template for a span of rendered text (identity for plain files). */
+export function originalSpan(s: Span): Span {
+  const origin = s.file.origin;
+  if (!origin) return s;
+  const map = (offset: number): number => {
+    const segs = origin.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid]!.out <= offset) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (best < 0) return 0;
+    const seg = segs[best]!;
+    const delta = offset - seg.out;
+    return seg.copied ? seg.orig + Math.min(delta, seg.length) : seg.orig;
+  };
+  const start = map(s.start);
+  const end = Math.max(start, s.end > s.start ? map(s.end - 1) + 1 : start);
+  return { file: origin.file, start, end };
 }
 
 export function positionOf(file: SourceFile, offset: number): Position {
