@@ -11,7 +11,7 @@ import { makeSource, type SourceFile } from '../lang/source.ts';
 /** Citadel's own include tree: Einit, kl.core.Core and the kernel interfaces. */
 export const CITADEL_INCLUDE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../include');
 
-export type SpecKind = 'idl' | 'cdl' | 'edl';
+export type SpecKind = 'idl' | 'cdl' | 'edl' | 'psl' | 'psl.in';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'gen', 'build', 'dist']);
 
@@ -53,7 +53,7 @@ export class SpecLoader {
   expectedName(abs: string): string | undefined {
     for (const dir of this.includeDirs) {
       const rel = path.relative(dir, abs);
-      if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel.replace(/\.[a-z]+$/, '').split(path.sep).join('.');
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel.replace(/\.[a-z]+(\.in)?$/, '').split(path.sep).join('.');
     }
     return undefined;
   }
@@ -77,15 +77,15 @@ export class SpecLoader {
   }
 
   /** Every spec file in the solution tree, so syntax errors are reported even in unreferenced files. */
-  discover(): { kind: SpecKind; abs: string }[] {
-    const out: { kind: SpecKind; abs: string }[] = [];
+  discover(): { kind: 'idl' | 'cdl' | 'edl'; abs: string }[] {
+    const out: { kind: 'idl' | 'cdl' | 'edl'; abs: string }[] = [];
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         if (entry.isDirectory()) {
           if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(path.join(dir, entry.name));
         } else {
           const m = /\.(idl|cdl|edl)$/.exec(entry.name);
-          if (m) out.push({ kind: m[1] as SpecKind, abs: path.join(dir, entry.name) });
+          if (m) out.push({ kind: m[1] as 'idl' | 'cdl' | 'edl', abs: path.join(dir, entry.name) });
         }
       }
     };

@@ -60,6 +60,8 @@ class ModelBuilder {
       else this.componentAt(abs, kind, undefined);
     }
     for (const name of BUILTIN_CLASSES) this.processClass(name, undefined);
+    // The execute interface every policy names (explicitly or by default).
+    this.idl.requirePackage('kl.core.Execute', undefined);
     const tasks = init ? this.tasks(init) : [];
     this.idl.finish();
     this.checkSecurityInterfaces();
