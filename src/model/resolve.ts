@@ -13,7 +13,10 @@ import type { Channel, Component, Isolation, ProcessClass, ResolvedEndpoint, Sol
 export interface CheckResult {
   /** Present when there are no errors. */
   readonly model: SolutionModel | undefined;
+  /** The model as far as it could be built, for later passes that report more errors. */
+  readonly partial: SolutionModel;
   readonly diagnostics: readonly Diagnostic[];
+  readonly loader: SpecLoader;
 }
 
 export interface CheckOptions {
@@ -28,7 +31,7 @@ export function checkSolution(root: string, options: CheckOptions = {}): CheckRe
   const loader = new SpecLoader(root, diags, options.includeDirs);
   const builder = new ModelBuilder(loader, diags);
   const model = builder.build();
-  return { model: diags.hasErrors ? undefined : model, diagnostics: sortDiagnostics(diags.items) };
+  return { model: diags.hasErrors ? undefined : model, partial: model, diagnostics: sortDiagnostics(diags.items), loader };
 }
 
 class ModelBuilder {
