@@ -21,6 +21,10 @@ program.command('check').argument('<solution-dir>').description('parse and stati
 program.command('gen').argument('<solution-dir>').option('-o, --out <dir>', 'output directory (default <solution-dir>/gen)')
   .description('generate TypeScript types, codecs, proxies and dispatchers')
   .action(async (dir: string, opts: { out?: string }) => { exitCode = (await import('./gen.ts')).runGen(dir, opts.out); });
+const collect = (value: string, previous: string[]) => [...previous, value];
+program.command('parse').argument('<file-or-dir...>').option('-D, --define <NAME=VALUE>', 'template value (repeatable)', collect, [])
+  .description('syntax-check spec files one by one (templates rendered, no name resolution)')
+  .action(async (inputs: string[], opts: { define: string[] }) => { exitCode = (await import('./parse.ts')).runParse(inputs, opts.define); });
 program.command('init').argument('<dir>').description('create a new solution skeleton')
   .action(async (dir: string) => { exitCode = (await import('./init.ts')).runInit(dir); });
 

@@ -81,10 +81,13 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
         let value = defines.get(name) ?? defines.get(name.replace(/\+$/, ''));
         if (value === undefined) value = sdkPlaceholderDefault(name);
         if (value === undefined) {
-          value = '';
+          // Inside a dotted name (`helloworld.@MAIN_TASK@`) an empty value would break the name,
+          // so there the placeholder stands for itself; elsewhere it renders empty.
+          const inName = /[A-Za-z0-9_.]/.test(text[i - 1] ?? '') || /[A-Za-z0-9_]/.test(text[i + m[0].length] ?? '');
+          value = inName ? name.replace(/\+$/, '') : '';
           if (active() && !warned.has(name)) {
             warned.add(name);
-            diags.warning(span(file, i, i + m[0].length), `template placeholder @${name}@ has no value and is rendered empty (define it with -D ${name}=VALUE)`);
+            diags.warning(span(file, i, i + m[0].length), `template placeholder @${name}@ has no value and is rendered ${inName ? `as "${value}"` : 'empty'} (define it with -D ${name}=VALUE)`);
           }
         }
         substitute(i, value);
