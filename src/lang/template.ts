@@ -6,6 +6,9 @@ import { makeSource, span, type SourceFile, type SourceOrigin } from './source.t
 
 export type Defines = ReadonlyMap<string, string>;
 
+/** Values for placeholders nobody defined; `sdkPlaceholderDefault` when not given. */
+export type SdkDefaults = (name: string) => string | undefined;
+
 /** Values the KasperskyOS SDK's CMake gives its own placeholders when nothing else is known. */
 export function sdkPlaceholderDefault(name: string): string | undefined {
   if (name === 'INIT_EXTERNAL_ENTITIES' || name === 'INIT_EXTERNAL_ENTITIES+') return '';
@@ -31,7 +34,7 @@ interface Frame {
   start: number;
 }
 
-export function renderTemplate(file: SourceFile, defines: Defines, diags: DiagnosticBag): SourceFile {
+export function renderTemplate(file: SourceFile, defines: Defines, diags: DiagnosticBag, sdkDefaults: SdkDefaults = sdkPlaceholderDefault): SourceFile {
   const text = file.text;
   if (!isTemplate(text)) return file;
   let out = '';
@@ -79,7 +82,7 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
         copy(plainStart, i);
         const name = m[1]!;
         let value = defines.get(name) ?? defines.get(name.replace(/\+$/, ''));
-        if (value === undefined) value = sdkPlaceholderDefault(name);
+        if (value === undefined) value = sdkDefaults(name);
         if (value === undefined) {
           // Inside a dotted name (`helloworld.@MAIN_TASK@`) an empty value would break the name,
           // so there the placeholder stands for itself; elsewhere it renders empty.

@@ -40,6 +40,7 @@ export class IdlResolver {
   readonly interfaces = new Map<string, Interface>();
   readonly packages = new Map<string, Package>();
   private readonly states = new Map<string, PackageState | 'missing'>();
+  private readonly byPath = new Map<string, PackageState>();
   private readonly loader: SpecLoader;
   private readonly diags: DiagnosticBag;
   /** Interfaces whose method layouts still need computing once all types are known. */
@@ -50,31 +51,32 @@ export class IdlResolver {
     this.diags = diags;
   }
 
-  /** Loads package `name` by path; reports at `ref` when it cannot be found. */
+  /** Loads package `name`; reports at `ref` when it cannot be found. */
   requirePackage(name: string, ref: Span | undefined): PackageState | undefined {
     const known = this.states.get(name);
     if (known) return known === 'missing' ? undefined : known;
     const abs = this.loader.locate(name, 'idl');
-    if (!abs) {
-      this.states.set(name, 'missing');
-      if (ref) this.diags.error(ref, `unknown package "${name}": no ${name.split('.').join('/')}.idl in the solution or Citadel's include tree`);
-      return undefined;
-    }
-    return this.loadFile(abs);
+    const state = abs ? this.loadFile(abs) : undefined;
+    this.states.set(name, state ?? 'missing');
+    if (!state && ref) this.diags.error(ref, `unknown package "${name}": no ${name.split('.').join('/')}.idl in the solution or Citadel's include tree`);
+    return state;
   }
 
   /** Resolves the IDL file at `abs` (also used for files discovered in the solution tree). */
   loadFile(abs: string): PackageState | undefined {
-    const expected = this.loader.expectedName(abs);
-    if (expected === undefined) return undefined;
-    const existing = this.states.get(expected);
-    if (existing) return existing === 'missing' ? undefined : existing;
+    const byPath = this.byPath.get(abs);
+    if (byPath) return byPath;
     const ast = this.loader.loadIdlFile(abs);
-    if (ast.package && ast.package.text !== expected) {
-      this.diags.error(ast.package.span, `package name "${ast.package.text}" does not match its file path: ${this.loader.displayPath(abs)} must declare "package ${expected}"`);
+    const name = this.loader.nameFor(abs, ast.package?.text);
+    if (name === undefined) return undefined;
+    const existing = this.states.get(name);
+    if (existing && existing !== 'missing') return existing;
+    if (this.loader.strictNames && ast.package && ast.package.text !== name) {
+      this.diags.error(ast.package.span, `package name "${ast.package.text}" does not match its file path: ${this.loader.displayPath(abs)} must declare "package ${name}"`);
     }
-    const state: PackageState = { name: expected, abs, ast, members: new Map(), constants: new Map(), imports: [], interfaceName: undefined };
-    this.states.set(expected, state);
+    const state: PackageState = { name, abs, ast, members: new Map(), constants: new Map(), imports: [], interfaceName: undefined };
+    this.states.set(name, state);
+    this.byPath.set(abs, state);
     this.resolve(state);
     return state;
   }

@@ -6,7 +6,9 @@ import type { ComponentFile, IdlFile } from '../lang/ast.ts';
 import { parseComponentFile } from '../lang/component.ts';
 import type { DiagnosticBag } from '../lang/diagnostics.ts';
 import { parseIdl } from '../lang/idl.ts';
+import { DiagnosticBag as Bag } from '../lang/diagnostics.ts';
 import { makeSource, type SourceFile } from '../lang/source.ts';
+import { renderTemplate, type Defines, type SdkDefaults } from '../lang/template.ts';
 
 /** Citadel's own include tree: Einit, kl.core.Core and the kernel interfaces. */
 export const CITADEL_INCLUDE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../include');
@@ -15,17 +17,39 @@ export type SpecKind = 'idl' | 'cdl' | 'edl' | 'psl' | 'psl.in';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'gen', 'build', 'dist']);
 
+/** KasperskyOS repository mode: templates rendered, names resolved by declaration too. */
+export interface KosMode {
+  /** Directory of the solution being checked: among files declaring the same name, the nearest wins. */
+  readonly base: string;
+  readonly defines: Defines;
+  readonly sdkDefaults?: SdkDefaults;
+}
+
 export class SpecLoader {
   readonly root: string;
   readonly includeDirs: readonly string[];
   readonly diags: DiagnosticBag;
+  readonly kos: KosMode | undefined;
   private readonly idl = new Map<string, IdlFile>();
   private readonly components = new Map<string, ComponentFile>();
+  private declared: Map<string, string[]> | undefined;
 
-  constructor(root: string, diags: DiagnosticBag, extraIncludes: readonly string[] = []) {
+  constructor(root: string, diags: DiagnosticBag, extraIncludes: readonly string[] = [], kos?: KosMode) {
     this.root = path.resolve(root);
     this.includeDirs = [this.root, ...extraIncludes.map((d) => path.resolve(d)), CITADEL_INCLUDE];
     this.diags = diags;
+    this.kos = kos;
+  }
+
+  /** Whether a file's declared name must equal its path (Citadel solutions) or may differ (KOS repos). */
+  get strictNames(): boolean {
+    return this.kos === undefined;
+  }
+
+  /** The name a parsed file goes by: its path-derived name, or in KOS mode the name it declares. */
+  nameFor(abs: string, declared: string | undefined): string | undefined {
+    if (this.kos && declared && !abs.startsWith(CITADEL_INCLUDE + path.sep)) return declared;
+    return this.expectedName(abs);
   }
 
   /** Display path: relative to the solution root for its own files, else relative to cwd. */
@@ -35,7 +59,8 @@ export class SpecLoader {
   }
 
   readSource(abs: string): SourceFile {
-    return makeSource(this.displayPath(abs), readFileSync(abs, 'utf8'));
+    const source = makeSource(this.displayPath(abs), readFileSync(abs, 'utf8'));
+    return this.kos ? renderTemplate(source, this.kos.defines, this.diags, this.kos.sdkDefaults) : source;
   }
 
   /** Absolute path of the file for `name` with extension `kind`, or undefined. */
@@ -43,10 +68,48 @@ export class SpecLoader {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name)) return undefined;
     const rel = name.split('.').join(path.sep) + '.' + kind;
     for (const dir of this.includeDirs) {
-      const abs = path.join(dir, rel);
-      if (existsSync(abs) && statSync(abs).isFile()) return abs;
+      for (const candidate of this.kos && !kind.endsWith('.in') ? [rel, rel + '.in'] : [rel]) {
+        const abs = path.join(dir, candidate);
+        if (existsSync(abs) && statSync(abs).isFile()) return abs;
+      }
     }
-    return undefined;
+    return this.kos ? this.locateDeclared(name, kind) : undefined;
+  }
+
+  /** KOS mode: a file anywhere in the repository that declares `name`, nearest to the solution first. */
+  private locateDeclared(name: string, kind: SpecKind): string | undefined {
+    this.declared ??= this.indexDeclarations();
+    const ext = kind.replace(/\.in$/, '');
+    const candidates = (this.declared.get(name) ?? []).filter((abs) => abs.replace(/\.in$/, '').endsWith('.' + ext));
+    const base = this.kos!.base;
+    const shared = (abs: string) => {
+      const a = path.dirname(abs).split(path.sep);
+      const b = base.split(path.sep);
+      let n = 0;
+      while (n < a.length && n < b.length && a[n] === b[n]) n++;
+      return n;
+    };
+    return candidates.sort((x, y) => shared(y) - shared(x) || (x < y ? -1 : 1))[0];
+  }
+
+  private indexDeclarations(): Map<string, string[]> {
+    const index = new Map<string, string[]>();
+    const scratch = new Bag();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const abs = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(abs);
+        } else if (/\.(idl|cdl|edl)(\.in)?$/.test(entry.name)) {
+          const text = renderTemplate(makeSource(abs, readFileSync(abs, 'utf8')), this.kos!.defines, scratch).text
+            .replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+          const m = /^\s*(?:package|component|entity|task\s+class)\s+([A-Za-z_][\w.]*)/m.exec(text);
+          if (m) index.set(m[1]!, [...(index.get(m[1]!) ?? []), abs]);
+        }
+      }
+    };
+    walk(this.root);
+    return index;
   }
 
   /** The name a file at `abs` must declare, derived from its path under the include dir holding it. */

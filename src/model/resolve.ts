@@ -7,7 +7,7 @@ import { DiagnosticBag, sortDiagnostics, type Diagnostic } from '../lang/diagnos
 import { parseInitYaml, type InitFile } from '../lang/init-yaml.ts';
 import { makeSource, span, type Span } from '../lang/source.ts';
 import { IdlResolver } from './idl-resolve.ts';
-import { SpecLoader } from './loader.ts';
+import { CITADEL_INCLUDE, SpecLoader, type KosMode } from './loader.ts';
 import type { Channel, Component, Isolation, ProcessClass, ResolvedEndpoint, SolutionModel, Task } from './model.ts';
 
 export interface CheckResult {
@@ -21,6 +21,14 @@ export interface CheckResult {
 
 export interface CheckOptions {
   readonly includeDirs?: readonly string[];
+  /** The init description; default `<root>/init.yaml`. */
+  readonly initFile?: string;
+  /** Parse every spec file under the root (default), or only what is referenced (KOS repositories). */
+  readonly discover?: boolean;
+  /** KasperskyOS repository mode (templates, names by declaration, SDK stand-ins). */
+  readonly kos?: KosMode & { readonly stubMissing: boolean };
+  /** Classes a policy names (`use EDL`), resolved here so the policy compiler finds them. */
+  readonly extraClasses?: readonly { readonly name: string; readonly span: Span }[];
 }
 
 /** The classes every solution has, whether or not init.yaml lists them. */
@@ -28,8 +36,8 @@ export const BUILTIN_CLASSES = ['Einit', 'kl.core.Core'];
 
 export function checkSolution(root: string, options: CheckOptions = {}): CheckResult {
   const diags = new DiagnosticBag();
-  const loader = new SpecLoader(root, diags, options.includeDirs);
-  const builder = new ModelBuilder(loader, diags);
+  const loader = new SpecLoader(root, diags, options.includeDirs, options.kos);
+  const builder = new ModelBuilder(loader, diags, options);
   const model = builder.build();
   return { model: diags.hasErrors ? undefined : model, partial: model, diagnostics: sortDiagnostics(diags.items), loader };
 }
@@ -43,14 +51,19 @@ class ModelBuilder {
   /** `security X` declarations, checked once interfaces are final. */
   private readonly securityRefs: { iface: string; span: Span }[] = [];
 
-  constructor(loader: SpecLoader, diags: DiagnosticBag) {
+  private readonly options: CheckOptions;
+  /** Classes replaced by empty stand-ins under --stub-missing. */
+  private readonly stubs = new Set<string>();
+
+  constructor(loader: SpecLoader, diags: DiagnosticBag, options: CheckOptions) {
     this.loader = loader;
     this.diags = diags;
+    this.options = options;
     this.idl = new IdlResolver(loader, diags);
   }
 
   build(): SolutionModel {
-    const initPath = path.join(this.loader.root, 'init.yaml');
+    const initPath = this.options.initFile ?? path.join(this.loader.root, 'init.yaml');
     let init: InitFile | undefined;
     if (existsSync(initPath)) {
       init = parseInitYaml(this.loader.readSource(initPath), this.diags);
@@ -58,11 +71,14 @@ class ModelBuilder {
       this.diags.error(span(makeSource('init.yaml', ''), 0), `no init.yaml in ${this.loader.root}: a solution is described by its init.yaml`);
     }
 
-    for (const { kind, abs } of this.loader.discover()) {
-      if (kind === 'idl') this.idl.loadFile(abs);
-      else this.componentAt(abs, kind, undefined);
+    if (this.options.discover !== false) {
+      for (const { kind, abs } of this.loader.discover()) {
+        if (kind === 'idl') this.idl.loadFile(abs);
+        else this.componentAt(abs, kind, undefined);
+      }
     }
     for (const name of BUILTIN_CLASSES) this.processClass(name, undefined);
+    for (const extra of this.options.extraClasses ?? []) this.processClass(extra.name, this.options.kos?.stubMissing ? extra.span : undefined);
     // The execute interface every policy names (explicitly or by default).
     this.idl.requirePackage('kl.core.Execute', undefined);
     const tasks = init ? this.tasks(init) : [];
@@ -99,35 +115,47 @@ class ModelBuilder {
     if (known) return known === 'missing' ? undefined : known;
     const abs = this.loader.locate(name, kind);
     if (!abs) {
+      const what = kind === 'edl' ? 'process class' : 'component';
+      if (this.options.kos?.stubMissing) return this.stub(name, kind, ref, what);
       this.components.set(name, 'missing');
       if (ref) {
-        const what = kind === 'edl' ? 'process class' : 'component';
-        this.diags.error(ref, `unknown ${what} "${name}": no ${name.split('.').join('/')}.${kind} in the solution or Citadel's include tree`);
+        const hint = this.options.kos ? ' (--stub-missing replaces it with an empty stand-in)' : '';
+        this.diags.error(ref, `unknown ${what} "${name}": no ${name.split('.').join('/')}.${kind} ${this.options.kos ? 'in the repository, no file declaring it, and no SDK stand-in' : "in the solution or Citadel's include tree"}${hint}`);
       }
       return undefined;
     }
     return this.componentAt(abs, kind, ref);
   }
 
+  /** --stub-missing: an empty component or class standing in for one that cannot be found. */
+  private stub(name: string, kind: 'cdl' | 'edl', ref: Span | undefined, what: string): Component {
+    const at = ref ?? span(makeSource('<stub>', ''), 0);
+    if (ref) this.diags.warning(ref, `unresolved ${what} "${name}" replaced by an empty stand-in (--stub-missing)`);
+    const c: Component = { name, isClass: kind === 'edl', form: kind === 'edl' ? 'entity' : 'component', security: undefined, endpoints: [], instances: [], path: '<stub>', span: at };
+    this.stubs.add(name);
+    this.components.set(name, c);
+    return c;
+  }
+
   private componentAt(abs: string, kind: 'cdl' | 'edl', ref: Span | undefined): Component | undefined {
-    const expected = this.loader.expectedName(abs);
-    if (!expected) return undefined;
-    const known = this.components.get(expected);
+    const ast = this.loader.loadComponentFile(abs, kind);
+    const name = this.loader.nameFor(abs, ast.name?.text);
+    if (!name) return undefined;
+    const known = this.components.get(name);
     if (known === 'resolving') {
-      if (ref) this.diags.error(ref, `component "${expected}" contains itself`);
+      if (ref) this.diags.error(ref, `component "${name}" contains itself`);
       return undefined;
     }
-    if (known) return known === 'missing' ? undefined : known;
-    const ast = this.loader.loadComponentFile(abs, kind);
-    this.components.set(expected, 'resolving');
-    const c = this.resolveComponent(ast, expected, abs);
-    this.components.set(expected, c);
+    if (known && known !== 'missing') return known;
+    this.components.set(name, 'resolving');
+    const c = this.resolveComponent(ast, name, abs);
+    this.components.set(name, c);
     return c;
   }
 
   private resolveComponent(ast: ComponentFile, expected: string, abs: string): Component {
     const what = ast.kind === 'edl' ? 'process class' : 'component';
-    if (ast.name && ast.name.text !== expected) {
+    if (this.loader.strictNames && ast.name && ast.name.text !== expected) {
       this.diags.error(ast.name.span, `${what} name "${ast.name.text}" does not match its file path: ${this.loader.displayPath(abs)} must declare "${expected}"`);
     }
     if (ast.security && this.idl.requireInterface(ast.security.text, ast.security.span)) {
@@ -226,7 +254,32 @@ class ModelBuilder {
         span: taskName.span,
       });
     }
+    if (this.options.kos) this.addExternalTasks(init, tasks);
     return tasks;
+  }
+
+  /**
+   * KOS repositories: SDK programs a solution connects to are added to init by the SDK's build
+   * (`@INIT_EXTERNAL_ENTITIES@`), so a connection target naming an SDK stand-in becomes a task.
+   * Under --stub-missing any other unknown target becomes an empty stand-in task.
+   */
+  private addExternalTasks(init: InitFile, tasks: Task[]): void {
+    for (const conn of init.entities.flatMap((e) => e.connections)) {
+      const name = conn.target.value;
+      if (tasks.some((t) => t.name === name)) continue;
+      const abs = this.loader.locate(name, 'edl');
+      const sdk = abs !== undefined && abs.startsWith(CITADEL_INCLUDE);
+      // A repository class that init.yaml does not start is a real defect: checkConnections reports it.
+      if (abs && !sdk) continue;
+      if (!abs && !this.options.kos?.stubMissing) continue;
+      if (sdk) this.processClass(name, conn.target.span);
+      else this.stub(name, 'edl', conn.target.span, 'connection target');
+      tasks.push({
+        name, className: name, path: name, args: [], env: {}, connections: [], isolation: 'worker',
+        limits: { memoryMiB: undefined, blockMs: undefined, queueKiB: undefined, inFlight: undefined },
+        resources: { fsRead: [], fsWrite: [], net: false }, restart: { mode: 'never', maxRestarts: 0 }, span: conn.target.span,
+      });
+    }
   }
 
   /** Runs once every task and interface is known, so order in init.yaml does not matter. */
@@ -240,10 +293,12 @@ class ModelBuilder {
         ids.set(conn.id.value, conn.id.span);
         const target = tasks.find((t) => t.name === conn.target.value);
         if (!target) {
-          this.diags.error(conn.target.span, `connection target "${conn.target.value}" is not a task in init.yaml`);
+          const hint = this.options.kos ? ' nor an SDK program (--stub-missing replaces unknown targets with empty stand-ins)' : '';
+          this.diags.error(conn.target.span, `connection target "${conn.target.value}" is not a task in init.yaml${hint}`);
           continue;
         }
         const cls = this.components.get(target.className);
+        if (this.stubs.has(target.className)) continue;
         if (typeof cls === 'object' && cls.isClass && this.flatten(cls).endpoints.length === 0) {
           this.diags.error(conn.target.span, `connection target "${conn.target.value}" (class ${target.className}) has no endpoints to serve`);
         }

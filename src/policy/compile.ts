@@ -3,7 +3,9 @@
 import type { DiagnosticBag } from '../lang/diagnostics.ts';
 import { parsePsl } from '../lang/psl.ts';
 import type { AssertDecl, BindingDecl, BodyItem, EventKind, PslDecl, PslExpr, PslFile, Selector, TestStep } from '../lang/psl-ast.ts';
-import { originalSpan, positionOf, type SourceFile, type Span } from '../lang/source.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { originalSpan, positionOf, type Span } from '../lang/source.ts';
 import type { SpecLoader } from '../model/loader.ts';
 import type { Method, Param, SolutionModel } from '../model/model.ts';
 import {
@@ -22,8 +24,8 @@ export interface CompiledPolicy {
 }
 
 export interface CompileOptions {
-  /** Renders a template before parsing (KasperskyOS `.in` files); identity by default. */
-  readonly render?: (file: SourceFile) => SourceFile;
+  /** KasperskyOS repositories: skip policy modules that cannot be found, with a warning. */
+  readonly stubMissing?: boolean;
 }
 
 export const DEFAULT_EXECUTE_INTERFACE = 'kl.core.Execute';
@@ -95,16 +97,26 @@ class PolicyCompiler {
   private load(abs: string): void {
     if (this.loaded.has(abs)) return;
     this.loaded.add(abs);
-    const source = this.loader.readSource(abs);
-    const file = parsePsl(this.options.render ? this.options.render(source) : source, this.diags);
+    const file = parsePsl(this.loader.readSource(abs), this.diags);
     // Included modules come first so their objects and profiles exist before use.
     for (const d of file.decls) {
       if (d.kind !== 'use') continue;
-      const target = this.loader.locate(d.module.text, 'psl') ?? this.loader.locate(d.module.text, 'psl.in');
+      const target = this.locateModule(d.module.text, path.dirname(abs));
       if (target) this.load(target);
-      else this.diags.error(d.module.span, `unknown policy module "${d.module.text}": no ${d.module.text.split('.').join('/')}.psl in the solution or Citadel's include tree`);
+      else if (this.options.stubMissing) this.diags.warning(d.module.span, `unresolved policy module "${d.module.text}" skipped (--stub-missing)`);
+      else this.diags.error(d.module.span, `unknown policy module "${d.module.text}": no ${d.module.text.split('.').join('/')}.psl beside this file, in the solution or in Citadel's include tree${this.loader.kos ? ' (--stub-missing skips it)' : ''}`);
     }
     this.files.push(file);
+  }
+
+  /** `use a.b._` → `a/b.psl` (or `.psl.in`) beside the including file, then on the include path. */
+  private locateModule(name: string, dir: string): string | undefined {
+    const rel = name.split('.').join(path.sep) + '.psl';
+    for (const candidate of [rel, rel + '.in']) {
+      const abs = path.join(dir, candidate);
+      if (existsSync(abs)) return abs;
+    }
+    return this.loader.locate(name, 'psl') ?? this.loader.locate(name, 'psl.in');
   }
 
   origin(span: Span): string {
