@@ -6,7 +6,9 @@ import { DiagnosticBag, sortDiagnostics, type Diagnostic } from '../lang/diagnos
 import { makeSource, span } from '../lang/source.ts';
 import type { SolutionModel } from '../model/model.ts';
 import { checkSolution } from '../model/resolve.ts';
+import { SpecLoader } from '../model/loader.ts';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.ts';
+import { loadPolicyFiles } from '../policy/files.ts';
 
 export const POLICY_FILE = 'security.psl';
 
@@ -18,13 +20,14 @@ export interface SolutionCheck {
 }
 
 export function checkAll(root: string): SolutionCheck {
-  const result = checkSolution(root);
   const diags = new DiagnosticBag();
-  diags.items.push(...result.diagnostics);
-  const policyPath = path.join(result.loader.root, POLICY_FILE);
+  const loader = new SpecLoader(root, diags);
+  const policyPath = path.join(loader.root, POLICY_FILE);
+  const files = existsSync(policyPath) ? loadPolicyFiles(loader, policyPath, diags) : undefined;
+  const result = checkSolution(root, { loader });
   let policy: CompiledPolicy | undefined;
-  if (existsSync(policyPath)) {
-    policy = compilePolicy(result.partial, result.loader, policyPath, diags);
+  if (files) {
+    policy = compilePolicy(result.partial, files, diags);
   } else {
     diags.warning(span(makeSource(POLICY_FILE, ''), 0), `no ${POLICY_FILE} in the solution: with no policy every event is denied`);
   }

@@ -16,12 +16,21 @@ const program = new Command()
 
 // Each command's module is loaded only when that command runs, so `check` never loads the kernel.
 let exitCode = 0;
-program.command('check').argument('<solution-dir>').description('parse and statically check a solution')
-  .action(async (dir: string) => { exitCode = (await import('./check.ts')).runCheck(dir); });
+const collect = (value: string, previous: string[]) => [...previous, value];
+program.command('check').argument('[solution-dir]')
+  .option('--kos <repo-dir>', 'check every solution of a KasperskyOS repository as it is')
+  .option('-D, --define <NAME=VALUE>', 'template value for --kos (repeatable)', collect, [])
+  .option('--stub-missing', 'with --kos: replace unresolved classes, modules and targets by empty stand-ins')
+  .description('parse and statically check a solution (or, with --kos, a KasperskyOS repository)')
+  .action(async (dir: string | undefined, opts: { kos?: string; define: string[]; stubMissing?: boolean }) => {
+    const check = await import('./check.ts');
+    if (opts.kos) exitCode = check.runCheckKos(opts.kos, opts.define, opts.stubMissing === true);
+    else if (dir) exitCode = check.runCheck(dir);
+    else { process.stderr.write('citadel: error: give a solution directory, or --kos <repo-dir>\n'); exitCode = 1; }
+  });
 program.command('gen').argument('<solution-dir>').option('-o, --out <dir>', 'output directory (default <solution-dir>/gen)')
   .description('generate TypeScript types, codecs, proxies and dispatchers')
   .action(async (dir: string, opts: { out?: string }) => { exitCode = (await import('./gen.ts')).runGen(dir, opts.out); });
-const collect = (value: string, previous: string[]) => [...previous, value];
 program.command('parse').argument('<file-or-dir...>').option('-D, --define <NAME=VALUE>', 'template value (repeatable)', collect, [])
   .description('syntax-check spec files one by one (templates rendered, no name resolution)')
   .action(async (inputs: string[], opts: { define: string[] }) => { exitCode = (await import('./parse.ts')).runParse(inputs, opts.define); });

@@ -8,7 +8,8 @@ import type { DiagnosticBag } from '../lang/diagnostics.ts';
 import { parseIdl } from '../lang/idl.ts';
 import { DiagnosticBag as Bag } from '../lang/diagnostics.ts';
 import { makeSource, type SourceFile } from '../lang/source.ts';
-import { renderTemplate, type Defines, type SdkDefaults } from '../lang/template.ts';
+import { renderTemplate, sdkPlaceholderDefault, type Defines } from '../lang/template.ts';
+import { pslPlaceholderDefault } from './sdk.ts';
 
 /** Citadel's own include tree: Einit, kl.core.Core and the kernel interfaces. */
 export const CITADEL_INCLUDE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../include');
@@ -22,7 +23,6 @@ export interface KosMode {
   /** Directory of the solution being checked: among files declaring the same name, the nearest wins. */
   readonly base: string;
   readonly defines: Defines;
-  readonly sdkDefaults?: SdkDefaults;
 }
 
 export class SpecLoader {
@@ -60,7 +60,8 @@ export class SpecLoader {
 
   readSource(abs: string): SourceFile {
     const source = makeSource(this.displayPath(abs), readFileSync(abs, 'utf8'));
-    return this.kos ? renderTemplate(source, this.kos.defines, this.diags, this.kos.sdkDefaults) : source;
+    if (!this.kos) return source;
+    return renderTemplate(source, this.kos.defines, this.diags, /\.psl(\.in)?$/.test(abs) ? pslPlaceholderDefault : sdkPlaceholderDefault);
   }
 
   /** Absolute path of the file for `name` with extension `kind`, or undefined. */

@@ -27,6 +27,8 @@ export interface CheckOptions {
   readonly discover?: boolean;
   /** KasperskyOS repository mode (templates, names by declaration, SDK stand-ins). */
   readonly kos?: KosMode & { readonly stubMissing: boolean };
+  /** Reuse a loader (and its diagnostics) that other passes of the same check already use. */
+  readonly loader?: SpecLoader;
   /** Classes a policy names (`use EDL`), resolved here so the policy compiler finds them. */
   readonly extraClasses?: readonly { readonly name: string; readonly span: Span }[];
 }
@@ -35,8 +37,8 @@ export interface CheckOptions {
 export const BUILTIN_CLASSES = ['Einit', 'kl.core.Core'];
 
 export function checkSolution(root: string, options: CheckOptions = {}): CheckResult {
-  const diags = new DiagnosticBag();
-  const loader = new SpecLoader(root, diags, options.includeDirs, options.kos);
+  const loader = options.loader ?? new SpecLoader(root, new DiagnosticBag(), options.includeDirs, options.kos);
+  const diags = loader.diags;
   const builder = new ModelBuilder(loader, diags, options);
   const model = builder.build();
   return { model: diags.hasErrors ? undefined : model, partial: model, diagnostics: sortDiagnostics(diags.items), loader };

@@ -1,12 +1,8 @@
 // PSL → policy IR: loads the policy's files through `use`, resolves classes, objects, selectors
 // and audit profiles against the solution model, checks every expression, and compiles PAL tests.
 import type { DiagnosticBag } from '../lang/diagnostics.ts';
-import { parsePsl } from '../lang/psl.ts';
 import type { AssertDecl, BindingDecl, BodyItem, EventKind, PslDecl, PslExpr, PslFile, Selector, TestStep } from '../lang/psl-ast.ts';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { originalSpan, positionOf, type Span } from '../lang/source.ts';
-import type { SpecLoader } from '../model/loader.ts';
 import type { Method, Param, SolutionModel } from '../model/model.ts';
 import {
   POLICY_IR_VERSION, type IrAuditProfile, type IrBinding, type IrChoiceArm, type IrClass, type IrObject,
@@ -23,26 +19,18 @@ export interface CompiledPolicy {
   readonly suites: readonly PalSuite[];
 }
 
-export interface CompileOptions {
-  /** KasperskyOS repositories: skip policy modules that cannot be found, with a warning. */
-  readonly stubMissing?: boolean;
-}
-
 export const DEFAULT_EXECUTE_INTERFACE = 'kl.core.Execute';
 
-export function compilePolicy(model: SolutionModel, loader: SpecLoader, entryAbs: string, diags: DiagnosticBag, options: CompileOptions = {}): CompiledPolicy {
-  return new PolicyCompiler(model, loader, diags, options).compile(entryAbs);
+/** Compiles the policy made of `files` (from loadPolicyFiles) against the solution model. */
+export function compilePolicy(model: SolutionModel, files: readonly PslFile[], diags: DiagnosticBag): CompiledPolicy {
+  return new PolicyCompiler(model, diags).compile(files);
 }
 
 interface ServerMethod { readonly iface: string; readonly method: Method }
 
 class PolicyCompiler {
   private readonly model: SolutionModel;
-  private readonly loader: SpecLoader;
   private readonly diags: DiagnosticBag;
-  private readonly options: CompileOptions;
-  private readonly files: PslFile[] = [];
-  private readonly loaded = new Set<string>();
   /** PSL class name → EDL class it stands for (`use EDL X` maps X to X; `task class A : B` maps A to B). */
   private readonly visible = new Map<string, string>();
   private readonly classIndex = new Map<string, number>();
@@ -50,16 +38,13 @@ class PolicyCompiler {
   private readonly objects = new Map<string, PolicyObjectInfo & { ir: IrObject }>();
   private readonly profiles = new Map<string, IrAuditProfile>();
 
-  constructor(model: SolutionModel, loader: SpecLoader, diags: DiagnosticBag, options: CompileOptions) {
+  constructor(model: SolutionModel, diags: DiagnosticBag) {
     this.model = model;
-    this.loader = loader;
     this.diags = diags;
-    this.options = options;
   }
 
-  compile(entryAbs: string): CompiledPolicy {
-    this.load(entryAbs);
-    const decls = this.files.flatMap((f) => f.decls);
+  compile(files: readonly PslFile[]): CompiledPolicy {
+    const decls = files.flatMap((f) => f.decls);
     this.buildClasses(decls);
     let executeInterface: string | undefined;
     let auditDefault: PolicyIR['auditDefault'];
@@ -90,33 +75,6 @@ class PolicyCompiler {
       auditDefault,
     };
     return { ir, suites };
-  }
-
-  // ---- files ---------------------------------------------------------------------------------
-
-  private load(abs: string): void {
-    if (this.loaded.has(abs)) return;
-    this.loaded.add(abs);
-    const file = parsePsl(this.loader.readSource(abs), this.diags);
-    // Included modules come first so their objects and profiles exist before use.
-    for (const d of file.decls) {
-      if (d.kind !== 'use') continue;
-      const target = this.locateModule(d.module.text, path.dirname(abs));
-      if (target) this.load(target);
-      else if (this.options.stubMissing) this.diags.warning(d.module.span, `unresolved policy module "${d.module.text}" skipped (--stub-missing)`);
-      else this.diags.error(d.module.span, `unknown policy module "${d.module.text}": no ${d.module.text.split('.').join('/')}.psl beside this file, in the solution or in Citadel's include tree${this.loader.kos ? ' (--stub-missing skips it)' : ''}`);
-    }
-    this.files.push(file);
-  }
-
-  /** `use a.b._` → `a/b.psl` (or `.psl.in`) beside the including file, then on the include path. */
-  private locateModule(name: string, dir: string): string | undefined {
-    const rel = name.split('.').join(path.sep) + '.psl';
-    for (const candidate of [rel, rel + '.in']) {
-      const abs = path.join(dir, candidate);
-      if (existsSync(abs)) return abs;
-    }
-    return this.loader.locate(name, 'psl') ?? this.loader.locate(name, 'psl.in');
   }
 
   origin(span: Span): string {
