@@ -86,3 +86,30 @@ export function checkKosSolution(repo: string, solution: KosSolution, options: K
   const ok = !diags.hasErrors;
   return { model: ok ? result.partial : undefined, policy: ok ? policy : undefined, diagnostics: sortDiagnostics(diags.items) };
 }
+
+/** Every policy file of the repository that holds PAL tests (`assert` blocks). */
+export function findPolicyTestFiles(repo: string): string[] {
+  const files: string[] = [];
+  walk(path.resolve(repo), (abs) => {
+    if (/\.psl(\.in)?$/.test(abs) && /^\s*assert\b/m.test(readFileSync(abs, 'utf8'))) files.push(abs);
+  });
+  return files;
+}
+
+/** Compiles one policy file of a repository (with its includes) against the repository's specs. */
+export function checkKosPolicy(repo: string, policyFile: string, options: KosOptions): KosCheck {
+  const diags = new DiagnosticBag();
+  const kos = { base: path.dirname(policyFile), defines: options.defines };
+  const loader = new SpecLoader(repo, diags, [], kos);
+  const files = loadPolicyFiles(loader, policyFile, diags, { stubMissing: options.stubMissing });
+  const result = checkSolution(repo, {
+    loader,
+    initFile: false,
+    discover: false,
+    kos: { ...kos, stubMissing: options.stubMissing },
+    extraClasses: classesNamedBy(files),
+  });
+  const policy = compilePolicy(result.partial, files, diags);
+  const ok = !diags.hasErrors;
+  return { model: ok ? result.partial : undefined, policy: ok ? policy : undefined, diagnostics: sortDiagnostics(diags.items) };
+}

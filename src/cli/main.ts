@@ -31,6 +31,17 @@ program.command('check').argument('[solution-dir]')
 program.command('gen').argument('<solution-dir>').option('-o, --out <dir>', 'output directory (default <solution-dir>/gen)')
   .description('generate TypeScript types, codecs, proxies and dispatchers')
   .action(async (dir: string, opts: { out?: string }) => { exitCode = (await import('./gen.ts')).runGen(dir, opts.out); });
+program.command('test').argument('[solution-dir]')
+  .option('--kos <repo-dir>', 'run every PAL test of a KasperskyOS repository')
+  .option('-D, --define <NAME=VALUE>', 'template value for --kos (repeatable)', collect, [])
+  .option('--stub-missing', 'with --kos: replace unresolved classes and modules by empty stand-ins')
+  .description('run the PAL policy tests (no entities are started)')
+  .action(async (dir: string | undefined, opts: { kos?: string; define: string[]; stubMissing?: boolean }) => {
+    const test = await import('./test.ts');
+    if (opts.kos) exitCode = test.runTestKos(opts.kos, opts.define, opts.stubMissing === true);
+    else if (dir) exitCode = test.runTest(dir);
+    else { process.stderr.write('citadel: error: give a solution directory, or --kos <repo-dir>\n'); exitCode = 1; }
+  });
 program.command('parse').argument('<file-or-dir...>').option('-D, --define <NAME=VALUE>', 'template value (repeatable)', collect, [])
   .description('syntax-check spec files one by one (templates rendered, no name resolution)')
   .action(async (inputs: string[], opts: { define: string[] }) => { exitCode = (await import('./parse.ts')).runParse(inputs, opts.define); });

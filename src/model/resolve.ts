@@ -21,8 +21,8 @@ export interface CheckResult {
 
 export interface CheckOptions {
   readonly includeDirs?: readonly string[];
-  /** The init description; default `<root>/init.yaml`. */
-  readonly initFile?: string;
+  /** The init description; default `<root>/init.yaml`; false when there is none (PAL tests only). */
+  readonly initFile?: string | false;
   /** Parse every spec file under the root (default), or only what is referenced (KOS repositories). */
   readonly discover?: boolean;
   /** KasperskyOS repository mode (templates, names by declaration, SDK stand-ins). */
@@ -67,7 +67,9 @@ class ModelBuilder {
   build(): SolutionModel {
     const initPath = this.options.initFile ?? path.join(this.loader.root, 'init.yaml');
     let init: InitFile | undefined;
-    if (existsSync(initPath)) {
+    if (initPath === false) {
+      // Policy tests of a repository need classes, not tasks.
+    } else if (existsSync(initPath)) {
       init = parseInitYaml(this.loader.readSource(initPath), this.diags);
     } else {
       this.diags.error(span(makeSource('init.yaml', ''), 0), `no init.yaml in ${this.loader.root}: a solution is described by its init.yaml`);

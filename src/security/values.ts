@@ -21,32 +21,20 @@ export function typeName(v: Value): string {
   return v === null ? '()' : Array.isArray(v) ? 'List' : 'Dict';
 }
 
-function mismatch(what: string, expected: string, v: Value): PolicyError {
-  return new PolicyError(`type mismatch: ${what} expects ${expected}, got ${typeName(v)} ${show(v)}`);
+function mismatch(what: string, expected: string, v: Value): never {
+  throw new PolicyError(`type mismatch: ${what} expects ${expected}, got ${typeName(v)} ${show(v)}`);
 }
-export function asInt(v: Value, what: string): bigint {
-  if (typeof v !== 'bigint') throw mismatch(what, 'Int', v);
-  return v;
-}
-export function asText(v: Value, what: string): string {
-  if (typeof v !== 'string') throw mismatch(what, 'Text', v);
-  return v;
-}
-export function asBool(v: Value, what: string): boolean {
-  if (typeof v !== 'boolean') throw mismatch(what, 'Boolean', v);
-  return v;
-}
-export function asList(v: Value, what: string): readonly Value[] {
-  if (!Array.isArray(v)) throw mismatch(what, 'List', v);
-  return v;
-}
+export const asInt = (v: Value, what: string): bigint => (typeof v === 'bigint' ? v : mismatch(what, 'Int', v));
+export const asText = (v: Value, what: string): string => (typeof v === 'string' ? v : mismatch(what, 'Text', v));
+export const asBool = (v: Value, what: string): boolean => (typeof v === 'boolean' ? v : mismatch(what, 'Boolean', v));
+export const asList = (v: Value, what: string): readonly Value[] => (Array.isArray(v) ? v : mismatch(what, 'List', v));
 export function isDict(v: Value): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `d.name`, for dicts (incl. HandleDesc `{handle, rights}`) and model arguments. */
 export function getField(d: Value, name: string): Value {
-  if (!isDict(d)) throw mismatch(`.${name}`, 'Dict', d);
+  if (!isDict(d)) mismatch(`.${name}`, 'Dict', d);
   if (!Object.hasOwn(d, name)) throw new PolicyError(`no field "${name}" in ${show(d)}`);
   return d[name]!;
 }
