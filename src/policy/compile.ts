@@ -10,7 +10,7 @@ import {
 } from '../security/ir.ts';
 import { checkConfig } from './configs.ts';
 import { ExprCompiler, type PolicyObjectInfo, type Typed } from './expressions.ts';
-import { defaultMessage, type PalRef, type PalStep, type PalSuite } from './pal.ts';
+import { defaultMessage, messageViolation, type PalRef, type PalStep, type PalSuite } from './pal.ts';
 import { isModelName, MODEL_NAMES } from './signatures.ts';
 import { constValue, dictGet, recordKeyText, textList } from './values.ts';
 
@@ -411,7 +411,21 @@ class PolicyCompiler {
       }
       message = this.testMessage(s, cls, riid, mid);
     }
-    return { k: 'case', expect: s.expect, name: s.name?.value, event: s.event, src, dst, riid, mid, message, origin };
+    const invalid = message ? this.messageInvalid(s, dst, src, riid, mid, message) : undefined;
+    return { k: 'case', expect: s.expect, name: s.name?.value, event: s.event, src, dst, riid, mid, message, ...(invalid ? { invalid } : {}), origin };
+  }
+
+  private messageInvalid(s: Extract<TestStep, { kind: 'test-case' }>, dst: PalRef | undefined, src: PalRef | undefined, riid: number | undefined, mid: number | undefined, message: IrValue): string | undefined {
+    const server = s.event === 'request' ? dst : src;
+    const cls = server ? this.classes[server.class] : undefined;
+    const params = cls && mid !== undefined ? this.methodParams(s.event, cls, riid, mid) : undefined;
+    return params ? messageViolation(message, params, this.model.types) : undefined;
+  }
+
+  private methodParams(event: EventKind, cls: IrClass, riid: number | undefined, mid: number): readonly Param[] | undefined {
+    const iface = event === 'security' ? cls.securityInterface : cls.endpoints.find((e) => e.riid === riid)?.interface;
+    const method = iface ? this.model.interfaces.get(iface)?.methods[mid] : undefined;
+    return method?.[event === 'response' ? 'response' : event === 'error' ? 'error' : 'request'].params;
   }
 
   private testMessage(s: Extract<TestStep, { kind: 'test-case' }>, cls: IrClass | undefined, riid: number | undefined, mid: number | undefined): IrValue | undefined {

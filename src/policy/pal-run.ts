@@ -88,9 +88,14 @@ class SequenceRun {
       ...(step.riid !== undefined ? { riid: step.riid } : {}),
       ...(step.mid !== undefined ? { mid: step.mid } : {}),
     };
+    const label = step.name ? `"${step.name}"` : `${step.event} case`;
+    if (step.invalid !== undefined) {
+      // The kernel validates a message against its IDL before the security module sees it.
+      if (step.expect === 'grant') return `${step.origin}: ${label}: expected grant, got denied: the message does not match its IDL (${step.invalid})`;
+      return undefined;
+    }
     const params = step.message ? toPlain(step.message) as Record<string, unknown> : undefined;
     const decision = this.module.evaluate(event, params);
-    const label = step.name ? `"${step.name}"` : `${step.event} case`;
     if (step.expect === 'any') return decision.explanation?.error ? this.describe(step.origin, label, 'any', decision) : undefined;
     if (decision.granted === (step.expect === 'grant')) return undefined;
     return this.describe(step.origin, label, step.expect, decision);

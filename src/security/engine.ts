@@ -1,15 +1,14 @@
 // The security module (KSM analog): loads a policy IR once (validate, create model objects, compile
 // bindings to closures, index selectors), then decides security events. Default deny.
-import type { IrBinding, IrStmt, Origin, PolicyIR, SecurityEvent } from './ir.ts';
+import type { IrBinding, Origin, PolicyIR, SecurityEvent } from './ir.ts';
 import { validatePolicy } from './validate.ts';
 import { Transaction } from './state.ts';
-import { DEFAULT_OBJECTS, createObject, type ModelObject, type RuleFn } from './models/index.ts';
-import { compilePattern } from './models/regex.ts';
-import { compileExpr, invoke, lookup, type EvalContext, type Objects } from './expr.ts';
-import { SelectorIndex, selectorsMatch, type EventInfo, type Resolved } from './selectors.ts';
+import { DEFAULT_OBJECTS, createObject, type ModelObject } from './models/index.ts';
+import { Context, compileBody, type Stmt } from './compile.ts';
+import { SelectorIndex, type Resolved } from './selectors.ts';
 import { AuditConfig, type AuditRecord, type AuditResult, type TraceEntry } from './audit.ts';
 import type { EventDescription, Explanation, Party } from './explain.ts';
-import { PolicyError, equals, fromIr, show, type Value } from './values.ts';
+import { PolicyError } from './values.ts';
 
 export interface SecurityModuleOptions {
   /** Receives every audit record. If it throws while recording a grant, the event is denied. */
@@ -40,131 +39,23 @@ export interface SecurityModule {
   methodIds(classIndex: number, endpoint: string | undefined, method: string): { readonly riid: number; readonly mid: number } | undefined;
 }
 
-/** A compiled statement; false = a rule denied (the context says why). */
-type Stmt = (cx: Context) => boolean;
 interface Binding {
   readonly binding: IrBinding;
   readonly body: Stmt;
 }
-interface Env {
-  readonly objects: Objects;
-  readonly audit: AuditConfig;
-  readonly origin: Origin;
-}
 
 const GRANTED: Decision = Object.freeze({ granted: true });
+const refusal = (reason: string): Decision => Object.freeze({
+  granted: false,
+  explanation: { event: '?' as Explanation['event'], src: { class: '?', sid: NaN }, dst: { class: '?', sid: NaN }, bindings: [], reason, error: true },
+});
+/** From the audit sink, which runs while the outer decision is still open. */
+const REENTRANT = refusal('re-entrant decision refused');
+const UNREADABLE = refusal('invalid event: unreadable event object');
 
-/** Per-decision state; one instance per module, reset by `begin` (decisions never overlap). */
-class Context implements EvalContext {
-  event!: SecurityEvent;
-  info!: EventInfo;
-  trace: TraceEntry[] | undefined;
-  profile = -1;
-  rulesRun = 0;
-  /** The rule or choice being evaluated (errors are attributed to it) and, after a denial, why. */
-  at: IrStmt | undefined;
-  reason = '';
-  private params: Readonly<Record<string, unknown>> | undefined;
-
-  begin(event: SecurityEvent, info: EventInfo, trace: TraceEntry[] | undefined, profile: number): void {
-    this.event = event;
-    this.info = info;
-    this.trace = trace;
-    if (trace !== undefined) trace.length = 0;
-    this.profile = profile;
-    this.rulesRun = 0;
-    this.at = undefined;
-    this.params = undefined;
-  }
-
-  message(): Readonly<Record<string, unknown>> {
-    if (this.params === undefined) {
-      const get = this.event.message;
-      if (typeof get !== 'function') throw new PolicyError('the event carries no message');
-      let m: unknown;
-      try {
-        m = get();
-      } catch (e) {
-        throw new PolicyError(`the message could not be decoded: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (typeof m !== 'object' || m === null) throw new PolicyError('the message params are not a dict');
-      this.params = m as Readonly<Record<string, unknown>>;
-    }
-    return this.params;
-  }
-}
-
-function compileBody(stmts: readonly IrStmt[], env: Env): Stmt {
-  const parts = stmts.map(s => compileStmt(s, env));
-  return cx => {
-    const profile = cx.profile;
-    for (let i = 0; i < parts.length; i++) if (!parts[i]!(cx)) return false;
-    cx.profile = profile;
-    return true;
-  };
-}
-
-function compileStmt(s: IrStmt, env: Env): Stmt {
-  switch (s.k) {
-    case 'rule': {
-      const [obj, fn] = lookup<RuleFn>(env.objects, s.object, s.method, 'rules', s.origin);
-      const arg = compileExpr(s.arg, env.objects), { object, method, origin } = s;
-      return cx => {
-        cx.at = s;
-        const a = arg(cx), reason = invoke(fn, a, object, method);
-        cx.rulesRun++;
-        if (cx.trace !== undefined) {
-          cx.trace.push({ profile: cx.profile, object, method, origin, granted: reason === undefined, reason, state: obj.stateOf?.(a) });
-        }
-        if (reason === undefined) return true;
-        cx.reason = `${object}.${method}: ${reason}`;
-        return false;
-      };
-    }
-    case 'match': {
-      const body = compileBody(s.body, { ...env, origin: s.origin }), selectors = s.selectors;
-      return cx => !selectorsMatch(selectors, cx.info) || body(cx);
-    }
-    case 'choice': return compileChoice(s, env);
-    case 'audit': {
-      let profile: number;
-      try {
-        profile = env.audit.index(s.profile);
-      } catch (e) {
-        throw new Error(`${env.origin}: ${(e as Error).message}`);
-      }
-      return cx => { cx.profile = profile; return true; };
-    }
-  }
-}
-
-function compileChoice(s: Extract<IrStmt, { k: 'choice' }>, env: Env): Stmt {
-  const on = compileExpr(s.on, env.objects);
-  const select = s.on.k === 'call' && s.on.method === 'select' && env.objects.get(s.on.object)?.model === 'Regex';
-  const arms = s.arms.map(arm => {
-    const body = compileBody(arm.body, env), p = arm.pattern;
-    if (p === undefined) return { test: (_: Value) => true, body };
-    if (!select) {
-      const literal = fromIr(p);
-      return { test: (v: Value) => equals(v, literal), body };
-    }
-    if (p.t !== 'text') throw new Error(`${s.origin}: a re.select arm must be a text pattern`);
-    let re: RegExp;
-    try {
-      re = compilePattern(p.v);
-    } catch (e) {
-      throw new Error(`${s.origin}: ${(e as Error).message}`);
-    }
-    return { test: (v: Value) => typeof v === 'string' && re.test(v), body };
-  });
-  return cx => {
-    cx.at = s;
-    const v = on(cx);
-    for (let i = 0; i < arms.length; i++) if (arms[i]!.test(v)) return arms[i]!.body(cx);
-    cx.at = s;
-    cx.reason = `choice: no arm matches ${show(v)}`;
-    return false;
-  };
+/** Copies `o` without its undefined fields, so records and explanations stay JSON-clean. */
+function clean<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(o).filter(e => e[1] !== undefined)) as T;
 }
 
 export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {}): SecurityModule {
@@ -185,25 +76,18 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
   const now = options.now ?? Date.now, sink = options.audit;
   let busy = false;
 
-  const party = (cls: unknown, sid: unknown, task: unknown): Party => {
-    const c = typeof cls === 'number' ? ir.classes[cls] : undefined;
-    const p = { class: c === undefined ? `#${String(cls)}` : c.name, sid: typeof sid === 'number' ? sid : NaN };
-    return typeof task === 'string' ? { ...p, task } : p;
-  };
+  const party = (cls: unknown, sid: unknown, task: unknown): Party => clean({
+    class: typeof cls === 'number' && ir.classes[cls] !== undefined ? ir.classes[cls].name : `#${String(cls)}`,
+    sid: typeof sid === 'number' ? sid : NaN, task: typeof task === 'string' ? task : undefined,
+  });
   const describe = (ev: SecurityEvent, r: Resolved<Binding> | undefined): EventDescription => {
     const src = party(ev.srcClass, ev.srcSid, ev.srcTask);
-    const d = {
+    return clean({
       event: String(ev.kind) as EventDescription['event'], // as received, even if unknown
       src, dst: ev.kind === 'security' ? src : party(ev.dstClass, ev.dstSid, ev.dstTask),
+      interface: r?.interface, endpoint: r?.endpoint, method: r?.method,
       bindings: r === undefined ? [] : r.bindings.map(b => b.binding.origin),
-    };
-    if (r === undefined) return d;
-    return {
-      ...d,
-      ...(r.interface === undefined ? {} : { interface: r.interface }),
-      ...(r.endpoint === undefined ? {} : { endpoint: r.endpoint }),
-      ...(r.method === undefined ? {} : { method: r.method }),
-    };
+    });
   };
   const deliver = (record: AuditRecord): boolean => {
     try {
@@ -220,7 +104,7 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
   }): Decision {
     tx.abort();
     const d = describe(ev, r);
-    const explanation: Explanation = { ...d, ...(opts.rule === undefined ? {} : { rule: opts.rule }), reason, error: opts.error ?? false };
+    const explanation: Explanation = clean({ ...d, rule: opts.rule, reason, error: opts.error ?? false });
     const results = opts.results ?? [];
     if (opts.always !== true && results.length === 0) return { granted: false, explanation };
     const record: AuditRecord = { ...d, time: now(), decision: 'denied', reason, results };
@@ -252,7 +136,7 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
     }
     if (granted && cx.rulesRun === 0) return deny(ev, r, 'no rule applies: the matching bindings selected no rule', { always: true });
     const results = cx.trace === undefined ? undefined : audit.select(cx.trace);
-    if (!granted) return deny(ev, r, cx.reason, { rule: cx.at?.k === 'rule' || cx.at?.k === 'choice' ? cx.at.origin : undefined, error, results });
+    if (!granted) return deny(ev, r, cx.reason, { rule: cx.at?.origin, error, results });
     if (results === undefined || results.length === 0) {
       tx.commit();
       return GRANTED;
@@ -264,18 +148,17 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
   }
 
   function decide(ev: SecurityEvent): Decision {
-    if (busy) return { granted: false, explanation: { ...describe(ev, undefined), reason: 're-entrant decision refused', error: true } };
+    if (busy) return REENTRANT;
     busy = true;
     try {
       return decideOnce(ev);
     } catch (e) {
-      // Only a malformed event object gets here (the rules' own errors are caught above).
-      tx.abort();
-      const reason = `invalid event: ${e instanceof Error ? e.message : 'unreadable'}`;
+      // Only a malformed event object gets here (the rules' own errors are caught in decideOnce).
       try {
-        return deny(ev, undefined, reason, { always: true });
+        return deny(ev, undefined, `invalid event: ${e instanceof Error ? e.message : 'unreadable'}`, { always: true });
       } catch {
-        return { granted: false, explanation: { event: 'execute', src: { class: '?', sid: NaN }, dst: { class: '?', sid: NaN }, bindings: [], reason, error: true } };
+        tx.abort();
+        return UNREADABLE;
       }
     } finally {
       busy = false;

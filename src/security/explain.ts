@@ -11,6 +11,7 @@ export interface Party {
 
 /** What happened, as shared by explanations and audit records. */
 export interface EventDescription {
+  /** As received: an invalid event may carry an unknown kind (`?` if unreadable). */
   readonly event: EventKind;
   readonly src: Party;
   readonly dst: Party;
