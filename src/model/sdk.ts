@@ -8,7 +8,7 @@ export const SDK_PROGRAMS = [
   'kl.drivers.SDCard', 'kl.drivers.RAMDisk', 'kl.drivers.GPIO', 'kl.drivers.BSP', 'kl.drivers.UART', 'kl.drivers.I2C',
   'kl.drivers.USB', 'kl.drivers.PCIE', 'kl.drivers.PinCtrl', 'kl.drivers.Bcm2711MboxArmToVc',
   'kl.drivers.DNetSrv', 'kl.drivers.DNetSrvMbim', 'kl.drivers.DNetSrvBrcmfmac',
-  'wpa.WpaSupplicant', 'logrr.Server', 'logrr.FsOutputChannel',
+  'wpa.WpaSupplicant', 'logrr.Server', 'logrr.FsOutputChannel', 'execution_manager.ExecMgrEntity', 'package_manager.PkgMgrEntity',
 ];
 
 /**

@@ -89,10 +89,10 @@ class PolicyCompiler {
     for (const d of decls) {
       if (d.kind === 'use-edl') {
         if (this.model.classes.has(d.name.text)) this.visible.set(d.name.text, d.name.text);
-        else this.diags.error(d.name.span, `unknown process class "${d.name.text}": no ${d.name.text.split('.').join('/')}.edl in the solution or Citadel's include tree`);
+        else this.diags.error(d.name.span, `unknown process class "${d.name.text}": no EDL file found for it`);
       } else if (d.kind === 'task-class') {
         if (!this.model.classes.has(d.edl.text)) {
-          this.diags.error(d.edl.span, `unknown process class "${d.edl.text}": no ${d.edl.text.split('.').join('/')}.edl in the solution or Citadel's include tree`);
+          this.diags.error(d.edl.span, `unknown process class "${d.edl.text}": no EDL file found for it`);
           continue;
         }
         const prior = this.visible.get(d.name.text);

@@ -53,14 +53,16 @@ const refusal = (reason: string): Decision => Object.freeze({
 const REENTRANT = refusal('re-entrant decision refused');
 const UNREADABLE = refusal('invalid event: unreadable event object');
 
-/** Copies `o` without its undefined fields, so records and explanations stay JSON-clean. */
-function clean<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
-  return Object.fromEntries(Object.entries(o).filter(e => e[1] !== undefined)) as T;
-}
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {}): SecurityModule {
   // Copy data in: nothing the caller holds can change the loaded policy afterwards.
-  const ir: unknown = structuredClone(input);
+  let ir: unknown;
+  try {
+    ir = structuredClone(input);
+  } catch (e) {
+    throw new Error(`invalid policy IR: not plain data (${(e as Error).message})`);
+  }
   validatePolicy(ir);
   const tx = new Transaction();
   const objects = new Map<string, ModelObject>();
@@ -76,18 +78,22 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
   const now = options.now ?? Date.now, sink = options.audit;
   let busy = false;
 
-  const party = (cls: unknown, sid: unknown, task: unknown): Party => clean({
-    class: typeof cls === 'number' && ir.classes[cls] !== undefined ? ir.classes[cls].name : `#${String(cls)}`,
-    sid: typeof sid === 'number' ? sid : NaN, task: typeof task === 'string' ? task : undefined,
-  });
-  const describe = (ev: SecurityEvent, r: Resolved<Binding> | undefined): EventDescription => {
-    const src = party(ev.srcClass, ev.srcSid, ev.srcTask);
-    return clean({
-      event: String(ev.kind) as EventDescription['event'], // as received, even if unknown
-      src, dst: ev.kind === 'security' ? src : party(ev.dstClass, ev.dstSid, ev.dstTask),
-      interface: r?.interface, endpoint: r?.endpoint, method: r?.method,
-      bindings: r === undefined ? [] : r.bindings.map(b => b.binding.origin),
-    });
+  const party = (cls: unknown, sid: unknown, task: unknown): Party => {
+    const c = typeof cls === 'number' ? ir.classes[cls] : undefined;
+    const p: Writable<Party> = { class: c === undefined ? `#${String(cls)}` : c.name, sid: typeof sid === 'number' ? sid : NaN };
+    if (typeof task === 'string') p.task = task;
+    return p;
+  };
+  const describe = (ev: SecurityEvent, r: Resolved<Binding> | undefined): Writable<EventDescription> => {
+    const src = party(ev.srcClass, ev.srcSid, ev.srcTask), dst = ev.kind === 'security' ? src : party(ev.dstClass, ev.dstSid, ev.dstTask);
+    // The kind as received, even if unknown.
+    const d: Writable<EventDescription> = { event: String(ev.kind) as EventDescription['event'], src, dst, bindings: [] };
+    if (r === undefined) return d;
+    if (r.interface !== undefined) d.interface = r.interface;
+    if (r.endpoint !== undefined) d.endpoint = r.endpoint;
+    if (r.method !== undefined) d.method = r.method;
+    d.bindings = r.bindings.map(b => b.binding.origin);
+    return d;
   };
   const deliver = (record: AuditRecord): boolean => {
     try {
@@ -104,7 +110,8 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
   }): Decision {
     tx.abort();
     const d = describe(ev, r);
-    const explanation: Explanation = clean({ ...d, rule: opts.rule, reason, error: opts.error ?? false });
+    const explanation: Writable<Explanation> = { ...d, reason, error: opts.error ?? false };
+    if (opts.rule !== undefined) explanation.rule = opts.rule;
     const results = opts.results ?? [];
     if (opts.always !== true && results.length === 0) return { granted: false, explanation };
     const record: AuditRecord = { ...d, time: now(), decision: 'denied', reason, results };

@@ -6,8 +6,10 @@ export const POLICY_IR_VERSION = 1;
 /*
  * Run-time meaning (src/security):
  * - A binding applies when its event kind and selectors match the event; every applicable binding
- *   body runs. Granted only if at least one rule ran and every rule that ran granted (a binding
- *   whose nested `match` sections all miss grants nothing). Errors deny.
+ *   body runs, in IR order. Granted only if at least one rule ran and every rule that ran granted
+ *   (a binding whose nested `match` sections all miss grants nothing). Errors deny. Evaluation
+ *   stops at the first denial; a rule sees state staged by earlier rules of the same decision,
+ *   and staged state is committed only if the decision is granted.
  * - Selector names: `interface` is the endpoint's IDL interface (for `security` events the class's
  *   security interface), `endpoint` the qualified endpoint name, `component` a prefix of it
  *   (`pingComp` matches `pingComp.pingImpl`), `method` the method name.

@@ -3,6 +3,7 @@
 import type { EventKind, IrBinding, IrClass, IrEndpoint, IrSelectors, SecurityEvent } from './ir.ts';
 
 export const EVENT_KINDS: readonly EventKind[] = ['execute', 'request', 'response', 'error', 'security'];
+const EXECUTE = 0, REQUEST = 1, SECURITY = 4;
 
 /** An event with its names resolved, as selectors see it. */
 export interface EventInfo {
@@ -30,17 +31,6 @@ export function selectorsMatch(s: IrSelectors, e: EventInfo): boolean {
       && e.endpoint.charCodeAt(s.component.length) === 46 /* . */));
 }
 
-function kindIndex(kind: unknown): number {
-  switch (kind) {
-    case 'execute': return 0;
-    case 'request': return 1;
-    case 'response': return 2;
-    case 'error': return 3;
-    case 'security': return 4;
-  }
-  return -1;
-}
-
 /** `v` is an integer in 0..n-1 (false for non-numbers). */
 const isIndex = (v: unknown, n: number): v is number => (v as number) >>> 0 === v && (v as number) < n;
 
@@ -62,7 +52,10 @@ export class SelectorIndex<B extends { readonly binding: IrBinding }> {
     let maxRiid = -1, maxMethods = 0;
     for (const c of classes) {
       maxMethods = Math.max(maxMethods, c.securityMethods?.length ?? 0);
-      for (const e of c.endpoints) [maxRiid, maxMethods] = [Math.max(maxRiid, e.riid), Math.max(maxMethods, e.methods.length)];
+      for (const e of c.endpoints) {
+        maxRiid = Math.max(maxRiid, e.riid);
+        maxMethods = Math.max(maxMethods, e.methods.length);
+      }
     }
     this.nRiid = maxRiid + 2;
     this.nMid = maxMethods + 1;
@@ -71,16 +64,16 @@ export class SelectorIndex<B extends { readonly binding: IrBinding }> {
 
   /** The resolved event, or a string saying why its ids are out of range. */
   resolve(ev: SecurityEvent): Resolved<B> | string {
-    const k = kindIndex(ev.kind), nc = this.nClasses;
+    const k = EVENT_KINDS.indexOf(ev.kind), nc = this.nClasses;
     if (k < 0) return `unknown event kind ${JSON.stringify(String(ev.kind))}`;
-    const src = ev.srcClass, dst = k === 4 ? src : ev.dstClass;
+    const src = ev.srcClass, dst = k === SECURITY ? src : ev.dstClass;
     if (!isIndex(src, nc)) return `unknown source class ${String(src)}`;
     if (!isIndex(dst, nc)) return `unknown destination class ${String(dst)}`;
     let riid = this.nRiid - 1, mid = this.nMid - 1;
-    if (k !== 0) {
+    if (k !== EXECUTE) {
       mid = ev.mid as number;
-      if (k !== 4) riid = ev.riid as number;
-      if (!isIndex(mid, this.nMid - 1) || (k !== 4 && !isIndex(riid, this.nRiid - 1))) {
+      if (k !== SECURITY) riid = ev.riid as number;
+      if (!isIndex(mid, this.nMid - 1) || (k !== SECURITY && !isIndex(riid, this.nRiid - 1))) {
         return `unknown endpoint/method (riid ${String(ev.riid)}, mid ${String(ev.mid)})`;
       }
     }
@@ -96,13 +89,13 @@ export class SelectorIndex<B extends { readonly binding: IrBinding }> {
   private build(k: number, src: number, dst: number, riid: number, mid: number): Resolved<B> {
     const kind = EVENT_KINDS[k]!;
     let iface: string | undefined, endpoint: string | undefined, method: string | undefined, invalid: string | undefined;
-    if (k === 4) {
+    if (k === SECURITY) {
       const c = this.classes[src]!;
       iface = c.securityInterface;
       method = c.securityMethods?.[mid];
       if (method === undefined) invalid = `class ${c.name} has no security method with mid ${mid}`;
-    } else if (k !== 0) {
-      const server = k === 1 ? dst : src, c = this.classes[server]!, ep = this.endpoints[server]!.get(riid);
+    } else if (k !== EXECUTE) {
+      const server = k === REQUEST ? dst : src, c = this.classes[server]!, ep = this.endpoints[server]!.get(riid);
       iface = ep?.interface;
       endpoint = ep?.name;
       method = ep?.methods[mid];
