@@ -71,10 +71,13 @@ function parseSection(c: Cursor, section: string, add: (n: ReturnType<typeof nam
   c.expectPunct('{', `"{" after "${section}"`);
   while (!c.isPunct('}')) {
     if (c.atEnd) c.fail(`"}" to close "${section}"`);
+    const start = c.index;
     try {
       add(namedRef(c));
     } catch (e) {
       if (!(e instanceof SyntaxAbort)) throw e;
+      // Always make progress, then skip to the next line's entry or the closing brace.
+      if (c.index === start) c.next();
       c.recover((t) => (t.kind === 'punct' && t.text === '}') || t.newlineBefore);
     }
   }

@@ -231,7 +231,7 @@ function parseUnary(c: Cursor, inTypeArgs: boolean): IntExpr {
   if (c.eatPunct('(')) {
     const inner = parseLevel(c, 0, false);
     c.expectPunct(')', '")" to close the parenthesis');
-    return inner;
+    return { ...inner, span: span(c.file, t.start, c.previous.end) };
   }
   return c.fail('an integer expression');
 }

@@ -45,13 +45,19 @@ export interface InitFile {
 const ENTITY_KEYS = ['name', 'task', 'path', 'connections', 'args', 'env', 'isolation', 'limits', 'resources', 'restart', 'dynamic_connection_manager'];
 export const LIMIT_KEYS = ['memoryMiB', 'blockMs', 'queueKiB', 'inFlight'];
 
+/** A span of at least one character where the file has one, never past its end. */
+function clampedSpan(file: SourceFile, start: number, end: number): Span {
+  const s = Math.min(Math.max(0, start), file.text.length);
+  return span(file, s, Math.min(file.text.length, Math.max(s + 1, end)));
+}
+
 export function parseInitYaml(file: SourceFile, diags: DiagnosticBag): InitFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(file.text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   // Only the first YAML error: later ones are usually cascades of it.
   for (const err of doc.errors.slice(0, 1)) {
     const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    diags.error(span(file, err.pos[0], Math.max(err.pos[0] + 1, err.pos[1])), `invalid YAML: ${message}`);
+    diags.error(clampedSpan(file, err.pos[0], err.pos[1]), `invalid YAML: ${message}`);
   }
   if (doc.errors.length > 0) return { file, entities: [] };
 
@@ -94,7 +100,7 @@ class Ctx {
 
   at(node: Node | null | undefined): Span {
     const r = node?.range;
-    return r ? span(this.file, r[0], Math.max(r[0] + 1, r[1])) : span(this.file, 0);
+    return r ? clampedSpan(this.file, r[0], r[1]) : span(this.file, 0);
   }
 
   keyText(pair: Pair): string {

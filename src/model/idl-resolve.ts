@@ -54,6 +54,7 @@ export class IdlResolver {
   /** Loads package `name`; reports at `ref` when it cannot be found. */
   requirePackage(name: string, ref: Span | undefined): PackageState | undefined {
     const known = this.states.get(name);
+    if (known === 'missing' && ref) this.diags.error(ref, `unknown package "${name}": no ${name.split('.').join('/')}.idl in the solution or Citadel's include tree`);
     if (known) return known === 'missing' ? undefined : known;
     const abs = this.loader.locate(name, 'idl');
     const state = abs ? this.loadFile(abs) : undefined;
@@ -81,18 +82,18 @@ export class IdlResolver {
     return state;
   }
 
-  /** The interface declared by package `name`, reporting why not at `ref`. */
-  requireInterface(name: string, ref: Span): Interface | undefined {
+  /** Whether package `name` declares an interface, reporting why not at `ref`. */
+  requireInterface(name: string, ref: Span): boolean {
     const pkg = this.requirePackage(name, undefined);
     if (!pkg) {
       this.diags.error(ref, `unknown interface "${name}": no package ${name} (${name.split('.').join('/')}.idl) in the solution or Citadel's include tree`);
-      return undefined;
+      return false;
     }
-    if (!pkg.interfaceName) {
+    if (!pkg.ast.methods) {
       this.diags.error(ref, `package "${name}" declares no interface`);
-      return undefined;
+      return false;
     }
-    return this.interfaces.get(pkg.interfaceName);
+    return true;
   }
 
   private resolve(pkg: PackageState): void {

@@ -48,6 +48,7 @@ class ModelBuilder {
   private readonly loader: SpecLoader;
   private readonly diags: DiagnosticBag;
   private readonly idl: IdlResolver;
+  /** Keyed `cdl:name` / `edl:name`: components and process classes are looked up by kind. */
   private readonly components = new Map<string, Component | 'resolving' | 'missing'>();
   private readonly classes = new Map<string, ProcessClass>();
   /** `security X` declarations, checked once interfaces are final. */
@@ -90,8 +91,8 @@ class ModelBuilder {
     this.checkSecurityInterfaces();
     if (init) this.checkConnections(init, tasks);
     // Endpoints are flattened after interfaces are final (RIIDs only depend on declaration order).
-    for (const [name, c] of this.components) {
-      if (typeof c === 'object' && c.isClass && !this.classes.has(name)) this.classes.set(name, this.flatten(c));
+    for (const c of this.components.values()) {
+      if (typeof c === 'object' && c.isClass && !this.classes.has(c.name)) this.classes.set(c.name, this.flatten(c));
     }
     const channels = this.channels(tasks);
     return {
@@ -99,7 +100,7 @@ class ModelBuilder {
       packages: this.idl.packages,
       types: this.idl.types,
       interfaces: this.idl.interfaces,
-      components: new Map([...this.components].filter((e): e is [string, Component] => typeof e[1] === 'object')),
+      components: new Map([...this.components.values()].filter((c): c is Component => typeof c === 'object').map((c) => [c.name, c])),
       classes: this.classes,
       tasks,
       channels,
@@ -111,7 +112,7 @@ class ModelBuilder {
   }
 
   private component(name: string, kind: 'cdl' | 'edl', ref: Span | undefined): Component | undefined {
-    const known = this.components.get(name);
+    const known = this.components.get(`${kind}:${name}`);
     if (known === 'resolving') {
       if (ref) this.diags.error(ref, `component "${name}" contains itself`);
       return undefined;
@@ -121,7 +122,7 @@ class ModelBuilder {
     if (!abs) {
       const what = kind === 'edl' ? 'process class' : 'component';
       if (this.options.kos?.stubMissing) return this.stub(name, kind, ref, what);
-      this.components.set(name, 'missing');
+      this.components.set(`${kind}:${name}`, 'missing');
       if (ref) {
         const hint = this.options.kos ? ' (--stub-missing replaces it with an empty stand-in)' : '';
         this.diags.error(ref, `unknown ${what} "${name}": no ${name.split('.').join('/')}.${kind} ${this.options.kos ? 'in the repository, no file declaring it, and no SDK stand-in' : "in the solution or Citadel's include tree"}${hint}`);
@@ -137,7 +138,7 @@ class ModelBuilder {
     if (ref) this.diags.warning(ref, `unresolved ${what} "${name}" replaced by an empty stand-in (--stub-missing)`);
     const c: Component = { name, isClass: kind === 'edl', form: kind === 'edl' ? 'entity' : 'component', security: undefined, endpoints: [], instances: [], path: '<stub>', span: at };
     this.stubs.add(name);
-    this.components.set(name, c);
+    this.components.set(`${kind}:${name}`, c);
     return c;
   }
 
@@ -145,15 +146,16 @@ class ModelBuilder {
     const ast = this.loader.loadComponentFile(abs, kind);
     const name = this.loader.nameFor(abs, ast.name?.text);
     if (!name) return undefined;
-    const known = this.components.get(name);
+    const key = `${kind}:${name}`;
+    const known = this.components.get(key);
     if (known === 'resolving') {
       if (ref) this.diags.error(ref, `component "${name}" contains itself`);
       return undefined;
     }
     if (known && known !== 'missing') return known;
-    this.components.set(name, 'resolving');
+    this.components.set(key, 'resolving');
     const c = this.resolveComponent(ast, name, abs);
-    this.components.set(name, c);
+    this.components.set(key, c);
     return c;
   }
 
@@ -201,6 +203,14 @@ class ModelBuilder {
     }
   }
 
+  private declaresEndpoints(c: Component, depth: number): boolean {
+    if (c.endpoints.length > 0) return true;
+    return depth < 64 && c.instances.some((i) => {
+      const sub = this.components.get(`cdl:${i.component}`);
+      return typeof sub === 'object' && this.declaresEndpoints(sub, depth + 1);
+    });
+  }
+
   /** Qualified endpoint names and RIIDs: own endpoints first, then each instance's, depth first. */
   private flatten(c: Component): ProcessClass {
     const endpoints: ResolvedEndpoint[] = [];
@@ -210,7 +220,7 @@ class ModelBuilder {
         if (this.idl.interfaces.has(ep.iface)) endpoints.push({ qualifiedName: prefix + ep.name, riid: endpoints.length, iface: ep.iface });
       }
       for (const inst of comp.instances) {
-        const sub = this.components.get(inst.component);
+        const sub = this.components.get(`cdl:${inst.component}`);
         if (typeof sub === 'object') walk(sub, `${prefix}${inst.name}.`, depth + 1);
       }
     };
@@ -301,9 +311,10 @@ class ModelBuilder {
           this.diags.error(conn.target.span, `connection target "${conn.target.value}" is not a task in init.yaml${hint}`);
           continue;
         }
-        const cls = this.components.get(target.className);
+        const cls = this.components.get(`edl:${target.className}`);
         if (this.stubs.has(target.className)) continue;
-        if (typeof cls === 'object' && cls.isClass && this.flatten(cls).endpoints.length === 0) {
+        // Endpoints naming unknown interfaces were reported already; don't report them again here.
+        if (typeof cls === 'object' && cls.isClass && !this.declaresEndpoints(cls, 0)) {
           this.diags.error(conn.target.span, `connection target "${conn.target.value}" (class ${target.className}) has no endpoints to serve`);
         }
       }

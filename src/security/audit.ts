@@ -1,6 +1,6 @@
 // Audit: profiles (level → object → conditions) compiled into lookup tables, the active profile and
 // run-time level, and the selection of a decision's rule results that the configuration records.
-import type { Origin, PolicyIR } from './ir.ts';
+import type { IrAuditProfile, Origin, PolicyIR } from './ir.ts';
 import type { EventDescription } from './explain.ts';
 import { show, type Value } from './values.ts';
 
@@ -52,11 +52,11 @@ export class AuditConfig {
 
   constructor(ir: PolicyIR, objects: ReadonlySet<string>) {
     this.names = new Map(ir.auditProfiles.map((p, i) => [p.name, i]));
-    this.levels = ir.auditProfiles.map(p => new Map(p.levels.map(l => [l.level, new Map(l.objects.map(o => {
-      if (!objects.has(o.object)) throw new Error(`audit profile ${p.name}: unknown policy object "${o.object}"`);
-      const c: Condition = { granted: o.kss.includes('granted'), denied: o.kss.includes('denied'), omit: new Set(o.omit), emit: new Set(o.emit) };
-      return [o.object, c];
-    }))])));
+    const condition = (profile: string, o: IrAuditProfile['levels'][number]['objects'][number]): [string, Condition] => {
+      if (!objects.has(o.object)) throw new Error(`audit profile ${profile}: unknown policy object "${o.object}"`);
+      return [o.object, { granted: o.kss.includes('granted'), denied: o.kss.includes('denied'), omit: new Set(o.omit), emit: new Set(o.emit) }];
+    };
+    this.levels = ir.auditProfiles.map(p => new Map(p.levels.map(l => [l.level, new Map(l.objects.map(o => condition(p.name, o)))])));
     if (ir.auditDefault !== undefined) this.setProfile(ir.auditDefault.profile, ir.auditDefault.level);
   }
 

@@ -37,7 +37,7 @@ export type EventKind = 'execute' | 'request' | 'response' | 'error' | 'security
 /** Where a construct came from, for explanations: `security.psl:12:5`. */
 export type Origin = string;
 
-/** JSON-safe PSL value. Integers travel as decimal strings with a tag so 64-bit values survive JSON. */
+/** JSON-safe PSL value. Integers travel as decimal strings (range -2^63..2^64-1) so 64-bit values survive JSON. */
 export type IrValue =
   | { readonly t: 'int'; readonly v: string }
   | { readonly t: 'text'; readonly v: string }
