@@ -111,6 +111,8 @@ export interface ResolvedEndpoint {
   /** Ordinal among the class's endpoints, depth-first in declaration order (KOS RIID). */
   readonly riid: number;
   readonly iface: string;
+  /** CDL components on the path to the endpoint, outermost first (for `component=` selectors). */
+  readonly components: readonly string[];
 }
 
 export interface ProcessClass {

@@ -214,17 +214,17 @@ class ModelBuilder {
   /** Qualified endpoint names and RIIDs: own endpoints first, then each instance's, depth first. */
   private flatten(c: Component): ProcessClass {
     const endpoints: ResolvedEndpoint[] = [];
-    const walk = (comp: Component, prefix: string, depth: number) => {
+    const walk = (comp: Component, prefix: string, path: readonly string[], depth: number) => {
       if (depth > 64) return;
       for (const ep of comp.endpoints) {
-        if (this.idl.interfaces.has(ep.iface)) endpoints.push({ qualifiedName: prefix + ep.name, riid: endpoints.length, iface: ep.iface });
+        if (this.idl.interfaces.has(ep.iface)) endpoints.push({ qualifiedName: prefix + ep.name, riid: endpoints.length, iface: ep.iface, components: path });
       }
       for (const inst of comp.instances) {
         const sub = this.components.get(`cdl:${inst.component}`);
-        if (typeof sub === 'object') walk(sub, `${prefix}${inst.name}.`, depth + 1);
+        if (typeof sub === 'object') walk(sub, `${prefix}${inst.name}.`, [...path, sub.name], depth + 1);
       }
     };
-    walk(c, '', 0);
+    walk(c, '', [], 0);
     return { name: c.name, component: c, endpoints };
   }
 

@@ -114,6 +114,7 @@ class PolicyCompiler {
           name: e.qualifiedName,
           riid: e.riid,
           interface: e.iface,
+          components: e.components,
           methods: this.model.interfaces.get(e.iface)?.methods.map((m) => m.name) ?? [],
         })),
         ...(security && securityMethods ? { securityInterface: security, securityMethods } : {}),

@@ -78,14 +78,13 @@ export const MODEL_METHODS: Readonly<Record<ModelName, Readonly<Record<string, M
     query: expr(sid(), 'text'),
   },
   Mic: {
-    execute: rule({ kind: 'record', required: { target: 'sid', level: 'any' }, optional: { image: 'any', levelR: 'any' } }),
-    create: rule({ kind: 'record', required: { source: 'sid', target: 'sid', level: 'any' }, optional: { container: 'any', driver: 'any' } }),
-    upgrade: rule({ kind: 'record', required: { target: 'sid', level: 'any' }, optional: { source: 'sid', container: 'any' } }),
+    execute: rule({ kind: 'record', required: { target: 'sid', level: 'any' }, optional: { image: 'sid' } }),
+    create: rule({ kind: 'record', required: { source: 'sid', target: 'sid' }, optional: { level: 'any', container: 'any', driver: 'any' } }),
     call: rule({ kind: 'record', required: { source: 'sid', target: 'sid' } }),
     invoke: rule({ kind: 'record', required: { source: 'sid', target: 'sid' } }),
     read: rule({ kind: 'record', required: { source: 'sid', target: 'sid' } }),
     write: rule({ kind: 'record', required: { source: 'sid', target: 'sid' } }),
-    query: expr({ kind: 'record', required: { sid: 'sid' } }, 'any'),
+    level: expr({ kind: 'record', required: { sid: 'sid' } }, 'any'),
   },
 };
 

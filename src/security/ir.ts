@@ -11,8 +11,8 @@ export const POLICY_IR_VERSION = 1;
  *   stops at the first denial; a rule sees state staged by earlier rules of the same decision,
  *   and staged state is committed only if the decision is granted.
  * - Selector names: `interface` is the endpoint's IDL interface (for `security` events the class's
- *   security interface), `endpoint` the qualified endpoint name, `component` a prefix of it
- *   (`pingComp` matches `pingComp.pingImpl`), `method` the method name.
+ *   security interface), `endpoint` the qualified endpoint name, `component` a CDL component name
+ *   listed in the endpoint's `components` (no list: never matches), `method` the method name.
  * - Objects named base, pred, bool, math, struct, re (the nk defaults) are created when the IR
  *   does not declare them. Model methods (rules = R, expressions = E) and configs:
  *     Base      R grant (), deny (), deny (b) (denies when b), assert (b)
@@ -117,9 +117,12 @@ export interface IrAuditProfile {
 }
 
 export interface IrEndpoint {
+  /** Qualified name through component instances: `pingComp.pingImpl`. */
   readonly name: string;
   readonly riid: number;
   readonly interface: string;
+  /** CDL component (type) names on the endpoint's instance path, outermost first: `["Ping"]`. */
+  readonly components?: readonly string[];
   /** Method names by MID. */
   readonly methods: readonly string[];
 }

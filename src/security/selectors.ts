@@ -12,6 +12,8 @@ export interface EventInfo {
   readonly dst: number;
   readonly interface: string | undefined;
   readonly endpoint: string | undefined;
+  /** Component names on the endpoint's instance path (IrEndpoint.components). */
+  readonly components: readonly string[] | undefined;
   readonly method: string | undefined;
 }
 
@@ -27,8 +29,7 @@ export function selectorsMatch(s: IrSelectors, e: EventInfo): boolean {
     && (s.interface === undefined || s.interface === e.interface)
     && (s.endpoint === undefined || s.endpoint === e.endpoint)
     && (s.method === undefined || s.method === e.method)
-    && (s.component === undefined || (e.endpoint !== undefined && e.endpoint.startsWith(s.component)
-      && e.endpoint.charCodeAt(s.component.length) === 46 /* . */));
+    && (s.component === undefined || (e.components !== undefined && e.components.includes(s.component)));
 }
 
 /** `v` is an integer in 0..n-1 (false for non-numbers). */
@@ -88,7 +89,8 @@ export class SelectorIndex<B extends { readonly binding: IrBinding }> {
 
   private build(k: number, src: number, dst: number, riid: number, mid: number): Resolved<B> {
     const kind = EVENT_KINDS[k]!;
-    let iface: string | undefined, endpoint: string | undefined, method: string | undefined, invalid: string | undefined;
+    let iface: string | undefined, endpoint: string | undefined, components: readonly string[] | undefined;
+    let method: string | undefined, invalid: string | undefined;
     if (k === SECURITY) {
       const c = this.classes[src]!;
       iface = c.securityInterface;
@@ -98,11 +100,12 @@ export class SelectorIndex<B extends { readonly binding: IrBinding }> {
       const server = k === REQUEST ? dst : src, c = this.classes[server]!, ep = this.endpoints[server]!.get(riid);
       iface = ep?.interface;
       endpoint = ep?.name;
+      components = ep?.components;
       method = ep?.methods[mid];
       if (ep === undefined) invalid = `class ${c.name} has no endpoint with riid ${riid}`;
       else if (method === undefined) invalid = `endpoint ${ep.name} has no method with mid ${mid}`;
     }
-    const info: EventInfo = { kind, src, dst, interface: iface, endpoint, method };
+    const info: EventInfo = { kind, src, dst, interface: iface, endpoint, components, method };
     const bindings = invalid === undefined ? this.byKind[k]!.filter(b => selectorsMatch(b.binding.selectors, info)) : [];
     return { ...info, invalid, bindings };
   }

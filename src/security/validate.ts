@@ -104,7 +104,7 @@ export function validatePolicy(ir: unknown): asserts ir is PolicyIR {
   const policy = record({
     classes: uniqueBy('name', record({
       name: str, securityInterface: optional(str), securityMethods: optional(names),
-      endpoints: uniqueBy('riid', record({ name: str, interface: str, riid: int(0, MAX_ID), methods: names })),
+      endpoints: uniqueBy('riid', record({ name: str, interface: str, riid: int(0, MAX_ID), methods: names, components: optional(names) })),
     })),
     objects: uniqueBy('name', record({ name: str, model: oneOf(MODEL_NAMES), config: optional(value), origin: str })),
     bindings: listOf(record({ event: oneOf(EVENT_KINDS), selectors, body: listOf(stmt), origin: str })),

@@ -115,7 +115,7 @@ export function buildModel(spec: ModelSpec): SolutionModel {
       endpoints: eps.map(([qn, iface]) => ({ name: qn, iface })), instances: [], path: file, span: spanIn(file),
     };
     components.set(name, component);
-    classes.set(name, { name, component, endpoints: eps.map(([qualifiedName, iface], riid) => ({ qualifiedName, riid, iface })) });
+    classes.set(name, { name, component, endpoints: eps.map(([qualifiedName, iface], riid) => ({ qualifiedName, riid, iface, components: [] })) });
   }
   return { root: '/solution', packages, types, interfaces, components, classes, tasks: [], channels: [] };
 }

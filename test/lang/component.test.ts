@@ -144,10 +144,10 @@ describe('component nesting (model)', () => {
     const proc = model.classes.get('a.Proc');
     assert.ok(proc);
     assert.deepEqual(proc.endpoints, [
-      { qualifiedName: 'direct', riid: 0, iface: 'a.Log' },
-      { qualifiedName: 'outer.log', riid: 1, iface: 'a.Log' },
-      { qualifiedName: 'outer.left.store', riid: 2, iface: 'a.Store' },
-      { qualifiedName: 'outer.right.store', riid: 3, iface: 'a.Store' },
+      { qualifiedName: 'direct', riid: 0, iface: 'a.Log', components: [] },
+      { qualifiedName: 'outer.log', riid: 1, iface: 'a.Log', components: ['a.Outer'] },
+      { qualifiedName: 'outer.left.store', riid: 2, iface: 'a.Store', components: ['a.Outer', 'a.Inner'] },
+      { qualifiedName: 'outer.right.store', riid: 3, iface: 'a.Store', components: ['a.Outer', 'a.Inner'] },
     ]);
     assert.equal(proc.component.form, 'entity');
   });

@@ -635,14 +635,14 @@ describe('the ping example', () => {
     const classes = Object.fromEntries([...model.classes].map(([n, c]) => [n, c.endpoints]));
     assert.deepEqual(classes, {
       'echo.Client': [],
-      'echo.Server': [{ qualifiedName: 'pingComp.pingImpl', riid: 0, iface: 'echo.Ping' }],
+      'echo.Server': [{ qualifiedName: 'pingComp.pingImpl', riid: 0, iface: 'echo.Ping', components: ['echo.Ping'] }],
       'Einit': [],
       'kl.core.Core': [
-        { qualifiedName: 'log', riid: 0, iface: 'kl.core.Log' },
-        { qualifiedName: 'time', riid: 1, iface: 'kl.core.Time' },
-        { qualifiedName: 'random', riid: 2, iface: 'kl.core.Random' },
-        { qualifiedName: 'handle', riid: 3, iface: 'kl.core.Handle' },
-        { qualifiedName: 'task', riid: 4, iface: 'kl.core.Task' },
+        { qualifiedName: 'log', riid: 0, iface: 'kl.core.Log', components: [] },
+        { qualifiedName: 'time', riid: 1, iface: 'kl.core.Time', components: [] },
+        { qualifiedName: 'random', riid: 2, iface: 'kl.core.Random', components: [] },
+        { qualifiedName: 'handle', riid: 3, iface: 'kl.core.Handle', components: [] },
+        { qualifiedName: 'task', riid: 4, iface: 'kl.core.Task', components: [] },
       ],
     });
     assert.equal(model.classes.get('echo.Server')?.component.form, 'entity');
