@@ -45,6 +45,28 @@ program.command('test').argument('[solution-dir]')
 program.command('parse').argument('<file-or-dir...>').option('-D, --define <NAME=VALUE>', 'template value (repeatable)', collect, [])
   .description('syntax-check spec files one by one (templates rendered, no name resolution)')
   .action(async (inputs: string[], opts: { define: string[] }) => { exitCode = (await import('./parse.ts')).runParse(inputs, opts.define); });
+program.command('keygen').option('-o, --out <dir>', 'where to write citadel.key and citadel.pub', '.')
+  .description('create an Ed25519 signing key pair for images')
+  .action(async (opts: { out: string }) => { exitCode = (await import('./run.ts')).runKeygen(opts.out); });
+program.command('build').argument('<solution-dir>').requiredOption('-o, --out <file>', 'image file to write (.cimg)')
+  .option('--key <file>', 'private signing key (default: the per-user dev key)')
+  .option('--image-version <version>', 'solution version recorded in the image')
+  .option('--rollback-index <n>', 'monotonic rollback index (default 0)', (v) => Number.parseInt(v, 10))
+  .description('check, test, bundle and sign a solution into an image')
+  .action(async (dir: string, opts: { out: string; key?: string; imageVersion?: string; rollbackIndex?: number }) => {
+    exitCode = await (await import('./run.ts')).runBuild(dir, opts.out, opts.key, opts.imageVersion, opts.rollbackIndex);
+  });
+program.command('inspect').argument('<image>').option('--trust <pubkey>', 'trusted public key (repeatable; default: the dev key)', collect, [])
+  .description('verify an image and show what it contains')
+  .action(async (file: string, opts: { trust: string[] }) => { exitCode = (await import('./run.ts')).runInspect(file, opts.trust); });
+program.command('run').argument('<image-or-solution-dir>')
+  .option('--trust <pubkey>', 'trusted public key (repeatable; default: the dev key)', collect, [])
+  .option('--state <dir>', 'rollback state directory (default ~/.citadel/state)')
+  .option('--data <dir>', 'directory that relative resources.fs paths resolve against (default: cwd)')
+  .description('verify an image (secure boot) and run it; a directory is built in memory with the dev key')
+  .action(async (target: string, opts: { trust: string[]; state?: string; data?: string }) => {
+    exitCode = await (await import('./run.ts')).runRun(target, opts);
+  });
 program.command('init').argument('<dir>').description('create a new solution skeleton')
   .action(async (dir: string) => { exitCode = (await import('./init.ts')).runInit(dir); });
 

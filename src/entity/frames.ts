@@ -1,5 +1,5 @@
-// IPC frames: a fixed 32-byte little-endian header, then the payload (fixed part + arena, see
-// docs/wire-format.md), then handle descriptors. The kernel reads the header without decoding.
+// IPC frames, shared by the kernel and the entity library: a fixed 32-byte little-endian header,
+// then the payload (fixed part + arena, see docs/wire-format.md), then handle descriptors.
 
 export const FRAME_VERSION = 1;
 export const HEADER_BYTES = 32;

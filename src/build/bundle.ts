@@ -1,0 +1,58 @@
+// Bundles an entity's code (TypeScript/JavaScript, with the generated proxies it imports and the
+// `citadel` entity library) into one script that the sandbox evaluates inside a Compartment.
+import { build, type Message } from 'esbuild';
+import path from 'node:path';
+
+const ENTITY_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../entity');
+
+export interface BundleResult {
+  readonly code: string | undefined;
+  /** esbuild's and Citadel's own complaints, each with file:line:col when known. */
+  readonly errors: readonly { readonly file: string; readonly line: number; readonly col: number; readonly text: string; readonly lineText: string }[];
+}
+
+// SES rejects sources containing these byte patterns even inside strings (see reference/js-isolation.md §1.4).
+const REJECTED = [
+  { pattern: /\bimport\s*\(/, why: 'dynamic import() is not available to entities' },
+  { pattern: /(?:<!--|-->)/, why: 'HTML comment tokens are rejected by SES' },
+];
+
+export async function bundleEntity(entry: string, solutionRoot: string): Promise<BundleResult> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'neutral',
+      target: 'es2024',
+      charset: 'utf8',
+      legalComments: 'none',
+      logLevel: 'silent',
+      absWorkingDir: solutionRoot,
+      alias: { citadel: path.join(ENTITY_DIR, 'index.ts') },
+      inject: [path.join(ENTITY_DIR, 'prelude.ts')],
+      mainFields: ['module', 'main'],
+      conditions: ['import'],
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+    const errors = REJECTED.flatMap(({ pattern, why }) => {
+      const m = pattern.exec(code);
+      return m ? [{ file: path.relative(solutionRoot, entry), line: 0, col: 0, text: `${why} (the bundle contains "${m[0]}")`, lineText: '' }] : [];
+    });
+    return { code: errors.length ? undefined : code, errors };
+  } catch (err) {
+    const messages = (err as { errors?: Message[] }).errors;
+    if (!messages) throw err;
+    return {
+      code: undefined,
+      errors: messages.map((m) => ({
+        file: m.location?.file ?? path.relative(solutionRoot, entry),
+        line: m.location?.line ?? 0,
+        col: (m.location?.column ?? 0) + 1,
+        text: m.text,
+        lineText: m.location?.lineText ?? '',
+      })),
+    };
+  }
+}

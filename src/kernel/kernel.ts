@@ -1,0 +1,361 @@
+// The kernel: the entity table, every entity's handle table, and the one IPC path. Each frame is
+// checked (header, handle, endpoint/method, payload against the IDL) and decided by the security
+// module before delivery; responses are checked and decided on the way back.
+import { FrameKind, HEADER_BYTES, MAX_FRAME_BYTES, Status, makeFrame, payloadOf, readHeader, type FrameHeader } from '../entity/frames.ts';
+import type { BootInfo } from '../entity/host.ts';
+import { KERNEL_HANDLE } from '../entity/host.ts';
+import type { ServerDispatch } from '../entity/wire.ts';
+import type { Sandbox, SandboxExit } from '../sandbox/sandbox.ts';
+import type { StartMessage } from '../sandbox/protocol.ts';
+import { formatExplanation, type SecurityModule } from '../security/index.ts';
+import type { EventKind } from '../security/ir.ts';
+import { ALL_RIGHTS, HandleTable, type ChannelRecord } from './handles.ts';
+import type { PlanTask, SolutionPlan } from './plan.ts';
+import { createCoreServices } from './services.ts';
+import type { CompiledMethod, CompiledSchema, MessagePlan } from './validate.ts';
+
+/** Starts a sandbox for a task; the kernel supplies the events. */
+export type Spawner = (task: PlanTask, start: StartMessage, events: { onFrame(f: ArrayBuffer): void; onExit(e: SandboxExit): void }) => Sandbox;
+
+export interface KernelOptions {
+  readonly plan: SolutionPlan;
+  readonly security: SecurityModule;
+  readonly schema: CompiledSchema;
+  readonly bundle: (task: PlanTask) => string;
+  readonly spawn: Spawner;
+  /** Kernel log: entity console output, denials, exits. */
+  readonly log: (line: string) => void;
+}
+
+export interface TaskExit {
+  readonly task: string;
+  readonly code: number;
+  readonly reason?: string;
+  /** True when the kernel stopped it deliberately (no living clients, shutdown). */
+  readonly stopped: boolean;
+}
+
+interface PendingCall {
+  readonly client: Entity;
+  readonly clientRequestId: number;
+  readonly clientHandle: number;
+  readonly channel: ChannelRecord;
+  readonly slot: number;
+  readonly method: CompiledMethod;
+  readonly riid: number;
+  readonly mid: number;
+  readonly bytes: number;
+}
+
+/** One running instance of a task. */
+interface Entity {
+  readonly task: PlanTask;
+  readonly sid: number;
+  readonly handles: HandleTable;
+  readonly pending: Map<number, PendingCall>;
+  /** Server-side slot of each channel that reaches this entity, and back. */
+  readonly slots: Map<ChannelRecord, number>;
+  readonly slotChannels: Map<number, ChannelRecord>;
+  readonly core: ServerDispatch;
+  sandbox: Sandbox | undefined;
+  alive: boolean;
+  nextRequest: number;
+  /** Calls this entity made that still await a reply. */
+  outgoing: number;
+  /** Payload bytes delivered to it as a server and not yet answered. */
+  queuedBytes: number;
+  abuse: number;
+  stopping: string | undefined;
+}
+
+const KERNEL_SID = 1;
+const EINIT_SID = 2;
+/** An entity that sends this many malformed or forged frames is terminated. */
+const ABUSE_LIMIT = 64;
+const utf8 = new TextEncoder();
+
+export class Kernel {
+  readonly #o: KernelOptions;
+  readonly #entities = new Map<string, Entity>();
+  readonly #restarts = new Map<string, number>();
+  readonly #exits: TaskExit[] = [];
+  readonly #channels: ChannelRecord[];
+  readonly #coreClass: number;
+  readonly #einitClass: number;
+  #nextSid = 100;
+  #finished = false;
+  #resolveDone!: (exits: readonly TaskExit[]) => void;
+  readonly done: Promise<readonly TaskExit[]>;
+
+  constructor(options: KernelOptions) {
+    this.#o = options;
+    this.#channels = options.plan.channels.map((c) => ({ id: c.id, server: c.server, client: c.client, inFlight: 0 }));
+    this.#coreClass = options.security.classIndex('kl.core.Core') ?? -1;
+    this.#einitClass = options.security.classIndex('Einit') ?? -1;
+    this.done = new Promise((resolve) => { this.#resolveDone = resolve; });
+  }
+
+  /** Kernel start, Einit start, then every task: each an `execute` event the policy decides. */
+  boot(): boolean {
+    const { security, log } = this.#o;
+    const self = security.decide({ kind: 'execute', srcClass: this.#coreClass, dstClass: this.#coreClass, srcSid: KERNEL_SID, dstSid: KERNEL_SID });
+    if (!self.granted) {
+      log(`[kernel] the policy denies the kernel's own start; nothing runs\n${formatExplanation(self.explanation!)}`);
+      this.#finish();
+      return false;
+    }
+    const einit = security.decide({ kind: 'execute', srcClass: this.#coreClass, dstClass: this.#einitClass, srcSid: KERNEL_SID, dstSid: EINIT_SID });
+    if (!einit.granted) {
+      log(`[kernel] can't start Einit: check the security configuration in the policy\n${formatExplanation(einit.explanation!)}`);
+      this.#finish();
+      return false;
+    }
+    for (const task of this.#o.plan.tasks) this.#start(task);
+    this.#settle();
+    return true;
+  }
+
+  /** Graceful stop of everything (SIGINT/SIGTERM). */
+  async shutdown(reason: string): Promise<void> {
+    await Promise.all([...this.#entities.values()].filter((e) => e.alive).map((e) => this.#stop(e, reason)));
+  }
+
+  #start(task: PlanTask): void {
+    const sid = this.#nextSid++;
+    const decision = this.#o.security.decide({ kind: 'execute', srcClass: this.#einitClass, dstClass: task.classIndex, srcSid: EINIT_SID, dstSid: sid, dstTask: task.name });
+    if (!decision.granted) {
+      this.#o.log(`[kernel] start of ${task.name} denied by policy:\n${formatExplanation(decision.explanation!)}`);
+      this.#exits.push({ task: task.name, code: 1, reason: 'start denied by policy', stopped: false });
+      return;
+    }
+    const handles = new HandleTable();
+    const channels: Record<string, BootInfo['channels'][string]> = {};
+    for (const c of this.#o.plan.channels.filter((c) => c.client === task.name)) {
+      const record = this.#channels.find((r) => r.id === c.id && r.client === c.client)!;
+      handles.install(c.handle, { channel: record, rights: ALL_RIGHTS });
+      const server = this.#o.plan.tasks.find((t) => t.name === c.server);
+      channels[c.id] = { handle: c.handle, server: c.server, serverClass: server?.className ?? '', endpoints: server?.endpoints ?? {} };
+    }
+    const entity: Entity = {
+      task, sid, handles, pending: new Map(), slots: new Map(), slotChannels: new Map(), core: undefined!,
+      sandbox: undefined, alive: true, nextRequest: 1, outgoing: 0, queuedBytes: 0, abuse: 0, stopping: undefined,
+    };
+    Object.assign(entity, {
+      core: createCoreServices({
+        log: (_level, text) => this.#o.log(`[${task.name}] ${text}`),
+        exit: () => undefined,
+        closeHandle: (n) => handles.close(n),
+        copyHandle: (n, rights) => {
+          const held = handles.get(n);
+          return held && (rights & ~held.rights) === 0 ? handles.add({ channel: held.channel, rights }) : undefined;
+        },
+      }),
+    });
+    this.#channels.filter((c) => c.server === task.name).forEach((c, i) => {
+      entity.slots.set(c, i + 1);
+      entity.slotChannels.set(i + 1, c);
+    });
+    this.#entities.set(task.name, entity);
+    const boot: BootInfo = { task: task.name, className: task.className, args: task.args, env: task.env, channels, endpoints: task.endpoints };
+    entity.sandbox = this.#o.spawn(task, { bundle: this.#o.bundle(task), boot }, {
+      onFrame: (frame) => { if (entity.alive) this.#onFrame(entity, frame); },
+      onExit: (exit) => this.#onExit(entity, exit),
+    });
+  }
+
+  // ---- frames ------------------------------------------------------------------------------
+
+  #onFrame(from: Entity, frame: ArrayBuffer): void {
+    if (frame.byteLength > MAX_FRAME_BYTES) return this.#abuse(from, `sent a ${frame.byteLength}-byte frame, over the ${MAX_FRAME_BYTES}-byte limit`);
+    const h = readHeader(new DataView(frame));
+    if (!h) return this.#abuse(from, `sent a malformed frame (${frame.byteLength} bytes; header lengths do not match)`);
+    if (h.version !== 1) return this.#abuse(from, `sent a frame of unknown version ${h.version}`);
+    if (h.kind === FrameKind.call) this.#call(from, frame, h);
+    else if (h.kind === FrameKind.reply || h.kind === FrameKind.error || h.kind === FrameKind.fault) this.#reply(from, frame, h);
+    else this.#abuse(from, `sent a frame of unknown kind ${h.kind}`);
+  }
+
+  #fault(to: Entity, h: FrameHeader, status: number, text: string): void {
+    if (!to.alive) return;
+    to.sandbox?.send(makeFrame({ kind: FrameKind.fault, flags: 0, handle: h.handle, riid: h.riid, mid: h.mid, requestId: h.requestId, status }, utf8.encode(text)));
+  }
+
+  #call(client: Entity, frame: ArrayBuffer, h: FrameHeader): void {
+    if (h.handleCount > 0) return this.#refuse(client, h, Status.invalidMessage, 'handle transfer is not supported on this channel');
+    const isKernel = h.handle === KERNEL_HANDLE;
+    const entry = isKernel ? undefined : client.handles.get(h.handle);
+    if (!isKernel && !entry) return this.#refuse(client, h, Status.invalidMessage, `no handle ${h.handle} in ${client.task.name}'s handle table`);
+    const server = entry ? this.#entities.get(entry.channel.server) : undefined;
+    const dstClass = isKernel ? this.#coreClass : server?.task.classIndex ?? this.#o.plan.tasks.find((t) => t.name === entry!.channel.server)?.classIndex ?? -1;
+    const method = this.#o.schema.method(dstClass, h.riid, h.mid);
+    if (!method) return this.#refuse(client, h, Status.invalidMessage, `the server has no endpoint ${h.riid} with method ${h.mid}`);
+    const payload = payloadOf(frame, h);
+    const invalid = method.request.validate(payload, h.handleCount);
+    if (invalid) return this.#refuse(client, h, Status.invalidMessage, `the request does not match the IDL: ${invalid}`);
+    if (!isKernel && (!server || !server.alive || server.stopping)) {
+      return this.#fault(client, h, Status.notConnected, `${entry!.channel.server} is not running`);
+    }
+    const dstSid = isKernel ? KERNEL_SID : server!.sid;
+    if (!this.#decide('request', client, client.task.classIndex, client.sid, dstClass, dstSid, h, method.request, payload, isKernel ? 'kernel' : server!.task.name)) return;
+
+    if (isKernel) return void this.#kernelCall(client, h, method, payload);
+    const channel = entry!.channel;
+    const target = server!;
+    const bytes = payload.byteLength;
+    if (channel.inFlight >= client.task.limits.inFlight) {
+      return this.#fault(client, h, Status.busy, `${channel.inFlight} calls already in flight on channel ${channel.id} (limits.inFlight = ${client.task.limits.inFlight})`);
+    }
+    if (target.queuedBytes + bytes > target.task.limits.queueKiB * 1024) {
+      return this.#fault(client, h, Status.busy, `${target.task.name}'s request queue is full (limits.queueKiB = ${target.task.limits.queueKiB})`);
+    }
+    const requestId = target.nextRequest;
+    target.nextRequest = target.nextRequest >= 0xfffffffe ? 1 : target.nextRequest + 1;
+    const slot = target.slots.get(channel) ?? 0;
+    target.pending.set(requestId, { client, clientRequestId: h.requestId, clientHandle: h.handle, channel, slot, method, riid: h.riid, mid: h.mid, bytes });
+    channel.inFlight++;
+    client.outgoing++;
+    target.queuedBytes += bytes;
+    // The frame is ours now (transferred): rewrite the header in place and pass it on.
+    const view = new DataView(frame);
+    view.setUint32(4, slot, true);
+    view.setUint32(16, requestId, true);
+    target.sandbox!.send(frame);
+  }
+
+  #reply(server: Entity, frame: ArrayBuffer, h: FrameHeader): void {
+    const p = server.pending.get(h.requestId);
+    if (!p || p.slot !== h.handle || p.riid !== h.riid || p.mid !== h.mid) {
+      return this.#abuse(server, `sent a reply to call ${h.requestId} it never received`);
+    }
+    server.pending.delete(h.requestId);
+    this.#release(p, server);
+    const back: FrameHeader = { ...h, handle: p.clientHandle, requestId: p.clientRequestId };
+    if (h.kind === FrameKind.fault) {
+      return this.#fault(p.client, back, Status.serverFault, `${server.task.name} failed to serve the call: ${new TextDecoder().decode(payloadOf(frame, h)).slice(0, 1024)}`);
+    }
+    const which = h.kind === FrameKind.reply ? 'response' : 'error';
+    const shape = which === 'response' ? p.method.response : p.method.error;
+    const payload = payloadOf(frame, h);
+    const invalid = h.handleCount > 0 ? 'handle transfer is not supported on this channel' : shape.validate(payload, h.handleCount);
+    if (invalid) {
+      this.#o.log(`[kernel] ${server.task.name} sent an invalid ${which}: ${invalid}`);
+      return this.#fault(p.client, back, Status.invalidMessage, `${server.task.name}'s ${which} does not match the IDL: ${invalid}`);
+    }
+    if (!this.#decide(which, p.client, server.task.classIndex, server.sid, p.client.task.classIndex, p.client.sid, back, shape, payload, p.client.task.name, server.task.name)) return;
+    if (!p.client.alive) return;
+    const view = new DataView(frame);
+    view.setUint32(4, p.clientHandle, true);
+    view.setUint32(16, p.clientRequestId, true);
+    p.client.sandbox!.send(frame);
+  }
+
+  async #kernelCall(client: Entity, h: FrameHeader, method: CompiledMethod, payload: Uint8Array): Promise<void> {
+    client.outgoing++;
+    let result;
+    try {
+      result = await client.core(h.riid, h.mid, payload.slice());
+    } catch (err) {
+      client.outgoing--;
+      return this.#fault(client, h, Status.serverFault, `kernel: ${(err as Error).message}`);
+    }
+    client.outgoing--;
+    const which = result.kind === 'reply' ? 'response' : 'error';
+    const shape = which === 'response' ? method.response : method.error;
+    if (!this.#decide(which, client, this.#coreClass, KERNEL_SID, client.task.classIndex, client.sid, h, shape, result.payload, client.task.name, 'kernel')) return;
+    if (!client.alive) return;
+    client.sandbox!.send(makeFrame({ kind: which === 'response' ? FrameKind.reply : FrameKind.error, flags: 0, handle: KERNEL_HANDLE, riid: h.riid, mid: h.mid, requestId: h.requestId, status: Status.ok }, result.payload));
+    this.#settle();
+  }
+
+  /** Asks the security module; on denial the client gets SecurityDisallow with the explanation. */
+  #decide(kind: EventKind, client: Entity, srcClass: number, srcSid: number, dstClass: number, dstSid: number, h: FrameHeader, shape: MessagePlan, payload: Uint8Array, dstTask: string, srcTask = client.task.name): boolean {
+    const decision = this.#o.security.decide({
+      kind, srcClass, dstClass, srcSid, dstSid, riid: h.riid, mid: h.mid, srcTask, dstTask,
+      message: () => shape.decode(payload),
+    });
+    if (decision.granted) return true;
+    const text = formatExplanation(decision.explanation!);
+    this.#o.log(`[kernel] ${text}`);
+    this.#fault(client, h, Status.securityDisallow, text);
+    return false;
+  }
+
+  #refuse(client: Entity, h: FrameHeader, status: number, why: string): void {
+    this.#fault(client, h, status, why);
+    this.#abuse(client, why, false);
+  }
+
+  #abuse(entity: Entity, what: string, log = true): void {
+    entity.abuse++;
+    if (log) this.#o.log(`[kernel] ${entity.task.name} ${what}`);
+    if (entity.abuse >= ABUSE_LIMIT && !entity.stopping) void this.#stop(entity, `terminated after ${ABUSE_LIMIT} malformed or forged frames`, false);
+  }
+
+  #release(p: PendingCall, server: Entity): void {
+    p.channel.inFlight--;
+    p.client.outgoing--;
+    server.queuedBytes -= p.bytes;
+  }
+
+  // ---- lifetimes ---------------------------------------------------------------------------
+
+  async #stop(entity: Entity, reason: string, deliberate = true): Promise<void> {
+    if (!entity.alive || entity.stopping) return;
+    entity.stopping = deliberate ? reason : `!${reason}`;
+    await entity.sandbox?.terminate(reason);
+  }
+
+  #onExit(entity: Entity, exit: SandboxExit): void {
+    if (!entity.alive) return;
+    entity.alive = false;
+    const deliberate = entity.stopping !== undefined && !entity.stopping.startsWith('!');
+    const reason = entity.stopping?.replace(/^!/, '') ?? exit.reason;
+    const code = deliberate ? 0 : exit.code;
+    this.#exits.push({ task: entity.task.name, code, ...(reason ? { reason } : {}), stopped: deliberate });
+    this.#o.log(`[kernel] ${entity.task.name} ${deliberate ? `stopped: ${reason}` : code === 0 ? 'exited' : `failed (exit code ${code})${reason ? `: ${reason}` : ''}`}`);
+    // Calls waiting on this entity fail now; nobody hangs because a server died.
+    for (const [, p] of entity.pending) {
+      this.#release(p, entity);
+      this.#fault(p.client, { version: 1, kind: FrameKind.fault, flags: 0, handle: p.clientHandle, riid: p.riid, mid: p.mid, requestId: p.clientRequestId, payloadLength: 0, handleCount: 0, status: 0 },
+        Status.notConnected, `${entity.task.name} ended before replying`);
+    }
+    entity.pending.clear();
+    const restarts = this.#restarts.get(entity.task.name) ?? 0;
+    const restart = entity.task.restart;
+    if (!deliberate && code !== 0 && restart.mode === 'on-failure' && restarts < restart.maxRestarts && !this.#finished) {
+      this.#restarts.set(entity.task.name, restarts + 1);
+      this.#o.log(`[kernel] restarting ${entity.task.name} (${restarts + 1} of ${restart.maxRestarts})`);
+      this.#start(entity.task);
+    }
+    this.#settle();
+  }
+
+  /**
+   * Ends servers that can never be called again (no living entity holds a channel to them and
+   * they wait on nothing), and finishes the run when nothing is left.
+   */
+  #settle(): void {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const e of this.#entities.values()) {
+        if (!e.alive || e.stopping || Object.keys(e.task.endpoints).length === 0 || e.outgoing > 0 || e.pending.size > 0) continue;
+        const reachable = [...this.#entities.values()].some((c) => c !== e && c.alive && !c.stopping && c.handles.reaches(e.task.name));
+        const restartable = [...this.#entities.values()].some((c) => !c.alive && c.task.restart.mode === 'on-failure' && (this.#restarts.get(c.task.name) ?? 0) < c.task.restart.maxRestarts);
+        if (!reachable && !restartable) {
+          void this.#stop(e, 'no living clients');
+          changed = true;
+        }
+      }
+    }
+    if ([...this.#entities.values()].every((e) => !e.alive)) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#resolveDone(this.#exits);
+  }
+}
+
+export { HEADER_BYTES };
