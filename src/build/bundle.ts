@@ -23,7 +23,9 @@ export async function bundleEntity(entry: string, solutionRoot: string): Promise
       entryPoints: [entry],
       bundle: true,
       write: false,
-      format: 'iife',
+      // ESM output allows top-level await; it is wrapped in an async function below, since a
+      // Compartment evaluates scripts. Everything is bundled, so no import statements remain.
+      format: 'esm',
       platform: 'neutral',
       target: 'es2024',
       charset: 'utf8',
@@ -35,7 +37,11 @@ export async function bundleEntity(entry: string, solutionRoot: string): Promise
       mainFields: ['module', 'main'],
       conditions: ['import'],
     });
-    const code = result.outputFiles[0]?.text ?? '';
+    const esm = result.outputFiles[0]?.text ?? '';
+    if (/^export\s/m.test(esm)) {
+      return { code: undefined, errors: [{ file: path.relative(solutionRoot, entry), line: 0, col: 0, text: 'an entity module must not export anything: its top-level code is the program', lineText: '' }] };
+    }
+    const code = `(async () => {\n${esm}\n})();\n`;
     const errors = REJECTED.flatMap(({ pattern, why }) => {
       const m = pattern.exec(code);
       return m ? [{ file: path.relative(solutionRoot, entry), line: 0, col: 0, text: `${why} (the bundle contains "${m[0]}")`, lineText: '' }] : [];

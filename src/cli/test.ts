@@ -1,13 +1,22 @@
 // `citadel test <solution-dir>` and `citadel test --kos <repo-dir>`: run PAL policy tests with no
 // entities started; one line per sequence, then `N passed, N failed`.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkAll } from '../build/check.ts';
 import { checkKosPolicy, findPolicyTestFiles } from '../build/kos.ts';
 import type { CompiledPolicy } from '../policy/compile.ts';
 import { runPalSuites, type PalOutcome } from '../policy/pal-run.ts';
+import { DiagnosticBag } from '../lang/diagnostics.ts';
+import { parsePsl } from '../lang/psl.ts';
+import { makeSource } from '../lang/source.ts';
 import { parseDefines } from './parse.ts';
 import { printDiagnostics } from './report.ts';
+
+/** Sequences declared in a policy file, by parsing it (comments and names don't count). */
+function countSequences(file: string): number {
+  const parsed = parsePsl(makeSource(file, readFileSync(file, 'utf8')), new DiagnosticBag());
+  return parsed.decls.reduce((n, d) => n + (d.kind === 'assert' ? d.sequences.length : 0), 0);
+}
 
 function report(outcomes: readonly PalOutcome[]): { passed: number; failed: number } {
   let passed = 0;
@@ -30,6 +39,10 @@ function run(policy: CompiledPolicy): { passed: number; failed: number } {
 }
 
 export function runTest(dir: string): number {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    process.stderr.write(`citadel: error: solution directory "${dir}" does not exist\n`);
+    return 1;
+  }
   const result = checkAll(dir);
   const { errors } = printDiagnostics(result.diagnostics);
   if (errors > 0 || !result.policy) {
@@ -42,6 +55,10 @@ export function runTest(dir: string): number {
 }
 
 export function runTestKos(repo: string, defines: readonly string[], stubMissing: boolean): number {
+  if (!existsSync(repo) || !statSync(repo).isDirectory()) {
+    process.stderr.write(`citadel: error: repository directory "${repo}" does not exist\n`);
+    return 1;
+  }
   let passed = 0;
   let failed = 0;
   for (const file of findPolicyTestFiles(repo)) {
@@ -50,7 +67,7 @@ export function runTestKos(repo: string, defines: readonly string[], stubMissing
     if (errors > 0 || !result.policy) {
       process.stdout.write(`FAIL  ${path.relative(process.cwd(), file)}: the policy does not compile, so its tests cannot run\n`);
       // Every sequence in the file counts as failed: a broken policy passes nothing.
-      failed += Math.max(1, (readFileSync(file, 'utf8').match(/\bsequence\b/g) ?? []).length);
+      failed += Math.max(1, countSequences(file));
       continue;
     }
     const r = run(result.policy);

@@ -13,6 +13,12 @@ import { tsType } from './types.ts';
 // constant path relative to its innermost scope (the message, a per-type helper, or one element of
 // an array/sequence), and scopes nest through try/catch blocks that prefix the path with
 // `$w.within` only when an error passes through them.
+//
+// Elements of zero size (docs/wire-format.md) are counted where a value of zero size is reached
+// from outside one — a param, a struct field, a union member, or the element block of a sequence
+// of zero-size elements — all of the value's nested ones at once (`w.empties` / `r.empties`);
+// inside such a value (`Fn.zero`) nothing is counted again. The kernel's validator
+// (src/kernel/validate.ts) counts at the same points, so the two fail at the same path.
 
 type IntType = Extract<TypeRef, { kind: 'int' }>;
 
@@ -37,6 +43,8 @@ class Fn {
   readonly mod: ModuleContext;
   /** Parameters and locals the body referenced (unused parameters get a `_` prefix). */
   readonly used = new Set<string>();
+  /** Whether the code being emitted is inside a value of zero size, whose elements are already counted. */
+  zero = false;
   private next = 0;
 
   constructor(mod: ModuleContext) {
@@ -60,6 +68,65 @@ class Fn {
   fixed(t: TypeRef): number {
     return this.mod.size(t).fixed;
   }
+
+  /** Runs `emit` with `zero` set (restored afterwards). */
+  inZero<T>(emit: () => T): T {
+    const was = this.zero;
+    this.zero = true;
+    try {
+      return emit();
+    } finally {
+      this.zero = was;
+    }
+  }
+}
+
+// ---- elements of zero size ------------------------------------------------------------------
+
+const emptiesMemo = new WeakMap<TypeTable, Map<string, number>>();
+
+/**
+ * For a type of zero fixed size: the elements of zero size one value holds — its arrays'
+ * elements, and theirs, recursively (a struct's fields' together). As src/kernel/validate.ts
+ * computes it, operation for operation, so the two count alike.
+ */
+function zeroElements(t: TypeRef, mod: ModuleContext): number {
+  const types = mod.model.types;
+  const u = unalias(t, types);
+  if (u.kind === 'array') return mod.size(u.element).fixed === 0 ? u.length * (1 + zeroElements(u.element, mod)) : 0;
+  if (u.kind !== 'ref') return 0;
+  let memo = emptiesMemo.get(types);
+  if (!memo) emptiesMemo.set(types, (memo = new Map()));
+  const known = memo.get(u.name);
+  if (known !== undefined) return known;
+  const decl = types.get(u.name);
+  let n = 0;
+  if (decl?.kind === 'struct' && mod.size(u).fixed === 0) for (const f of decl.fields) n += zeroElements(f.type, mod);
+  memo.set(u.name, n);
+  return n;
+}
+
+/** The Writer/Reader call counting `count` zero-size elements (an expression), if there may be any. */
+function countEmpties(fn: Fn, obj: 'w' | 'r', count: string, path: string): void {
+  if (count === '0') return;
+  fn.used.add(obj);
+  fn.code.line(`${obj}.empties(${count}, ${lit(path)});`);
+}
+
+/**
+ * Where a value of type `t` is reached: if it has zero size (and is not inside one already),
+ * counts its nested zero-size elements and emits it as inside one.
+ */
+function reach<T>(fn: Fn, t: TypeRef, obj: 'w' | 'r', path: string, emit: () => T): T {
+  if (fn.zero || fn.fixed(t) !== 0) return emit();
+  countEmpties(fn, obj, String(zeroElements(t, fn.mod)), path);
+  return fn.inZero(emit);
+}
+
+/** `count × (1 + zeroElements(elem))`: what a sequence of `count` zero-size elements counts. */
+function perElement(fn: Fn, elem: TypeRef, count: string): string {
+  const per = 1 + zeroElements(elem, fn.mod);
+  return per === 1 ? count : `${count} * ${per}`;
 }
 
 // ---- decode-side analysis -------------------------------------------------------------------
@@ -67,12 +134,15 @@ class Fn {
 const throwsMemo = new WeakMap<TypeTable, Map<string, boolean>>();
 
 /**
- * Whether decoding a value of type `t` can fail once the payload length has been checked.
- * Integers and handles cannot (every bit pattern is valid), so loops and helper calls that only
- * read those need no try/catch for error paths.
+ * Whether decoding a value of type `t` can fail once the payload length has been checked, not
+ * counting the zero-size elements counted where the value is reached (see `reachCanThrow`).
+ * Integers and handles cannot fail (every bit pattern is valid), and neither can values of zero
+ * size, so loops and helper calls that only read those need no try/catch for error paths.
  */
-function decodeCanThrow(t: TypeRef, types: TypeTable): boolean {
+function decodeCanThrow(t: TypeRef, mod: ModuleContext): boolean {
+  const types = mod.model.types;
   const u = unalias(t, types);
+  if (mod.size(u).fixed === 0) return false;
   switch (u.kind) {
     case 'int':
     case 'handle':
@@ -82,24 +152,33 @@ function decodeCanThrow(t: TypeRef, types: TypeTable): boolean {
     case 'sequence':
       return true;
     case 'array':
-      return u.length > 0 && decodeCanThrow(u.element, types);
+      return u.length > 0 && decodeCanThrow(u.element, mod);
     case 'ref': {
       let memo = throwsMemo.get(types);
       if (!memo) throwsMemo.set(types, (memo = new Map()));
       const known = memo.get(u.name);
       if (known !== undefined) return known;
       const decl = types.get(u.name);
-      const result = decl === undefined || decl.kind !== 'struct' || decl.fields.some((f) => decodeCanThrow(f.type, types));
+      const result = decl === undefined || decl.kind !== 'struct' || decl.fields.some((f) => reachCanThrow(f.type, mod));
       memo.set(u.name, result);
       return result;
     }
   }
 }
 
+/** Whether reaching a value of type `t` from outside a zero-size value can fail: its decoding, or counting its zero-size elements. */
+function reachCanThrow(t: TypeRef, mod: ModuleContext): boolean {
+  return mod.size(t).fixed === 0 ? zeroElements(t, mod) > 0 : decodeCanThrow(t, mod);
+}
+
 // ---- encoding -------------------------------------------------------------------------------
 
 /** Emits code writing `value` (an expression of type `t`) at `pos`; errors report `path`. */
 function encodeValue(fn: Fn, t: TypeRef, value: string, pos: Pos, path: string): void {
+  reach(fn, t, 'w', path, () => encodeShape(fn, t, value, pos, path));
+}
+
+function encodeShape(fn: Fn, t: TypeRef, value: string, pos: Pos, path: string): void {
   const u = unalias(t, fn.types);
   const c = fn.code;
   switch (u.kind) {
@@ -135,7 +214,13 @@ function encodeValue(fn: Fn, t: TypeRef, value: string, pos: Pos, path: string):
       }
       const p = fn.local('p');
       c.line(`const ${p} = ${reserve}`);
-      encodeElements(fn, u.element, a, `${a}.length`, { base: p, off: 0 }, path);
+      const elements = () => encodeElements(fn, u.element, a, `${a}.length`, { base: p, off: 0 }, path);
+      if (fn.fixed(u.element) !== 0) {
+        elements();
+        return;
+      }
+      countEmpties(fn, 'w', perElement(fn, u.element, `${a}.length`), path);
+      fn.inZero(elements);
       return;
     }
   }
@@ -192,6 +277,10 @@ const local = (expr: string): Decoded => ({ expr, local: true });
 
 /** Emits code reading a value of type `t` at `pos`; returns how to refer to the value. */
 function decodeValue(fn: Fn, t: TypeRef, pos: Pos, path: string): Decoded {
+  return reach(fn, t, 'r', path, () => decodeShape(fn, t, pos, path));
+}
+
+function decodeShape(fn: Fn, t: TypeRef, pos: Pos, path: string): Decoded {
   const u = unalias(t, fn.types);
   const c = fn.code;
   switch (u.kind) {
@@ -210,7 +299,7 @@ function decodeValue(fn: Fn, t: TypeRef, pos: Pos, path: string): Decoded {
     case 'ref': {
       fn.used.add('r');
       const call = `${fn.mod.typeRef(u.name, decoderOf)}(r, ${fn.at(pos)})`;
-      if (path === '' || !decodeCanThrow(u, fn.types)) return read(call);
+      if (path === '' || !decodeCanThrow(u, fn.mod)) return read(call);
       const x = fn.local('x');
       c.line(`let ${x}: ${tsType(u, fn.mod)};`);
       guarded(c, `${x} = ${call};`, path);
@@ -229,10 +318,17 @@ function decodeValue(fn: Fn, t: TypeRef, pos: Pos, path: string): Decoded {
       const a = fn.local('a');
       const size = fn.fixed(u.element);
       c.line(`const ${n} = r.count(${fn.at(pos)}, ${u.max}, ${lit(path)});`);
-      const block = `r.block(${fn.at(pos)}, ${size === 1 ? n : `${n} * ${size}`}, ${lit(path)});`;
+      const len = size === 0 ? '0' : size === 1 ? n : `${n} * ${size}`;
+      const block = `r.block(${fn.at(pos)}, ${len}, ${lit(path)});`;
       c.line(u.max === 0 ? block : `const ${p} = ${block}`);
+      // Zero-size elements are counted before the array for them is made.
+      if (size === 0 && u.max > 0) countEmpties(fn, 'r', perElement(fn, u.element, n), path);
       c.line(`const ${a} = new Array<${tsType(u.element, fn.mod)}>(${n});`);
-      if (u.max > 0) decodeElements(fn, u.element, a, n, { base: p, off: 0 }, path);
+      const elements = () => decodeElements(fn, u.element, a, n, { base: p, off: 0 }, path);
+      if (u.max > 0) {
+        if (size === 0) fn.inZero(elements);
+        else elements();
+      }
       return local(a);
     }
   }
@@ -241,7 +337,7 @@ function decodeValue(fn: Fn, t: TypeRef, pos: Pos, path: string): Decoded {
 function decodeElements(fn: Fn, elem: TypeRef, arr: string, count: string, start: Pos, path: string): void {
   const c = fn.code;
   const i = fn.local('i');
-  const canThrow = decodeCanThrow(elem, fn.types);
+  const canThrow = !fn.zero && decodeCanThrow(elem, fn.mod);
   c.open(`for (let ${i} = 0; ${i} < ${count}; ${i}++) {`);
   if (canThrow) c.open('try {');
   const x = decodeValue(fn, elem, elementPos(fn, start, i, fn.fixed(elem)), '');
@@ -264,7 +360,7 @@ function decodeFields(fn: Fn, fields: readonly Field[], start: Pos, pathOf: (nam
   const entries: string[] = [];
   for (const f of fields) {
     let x = decodeValue(fn, f.type, pos, pathOf(f.name));
-    if (!x.local && decodeCanThrow(f.type, fn.types)) x = bind(fn, x);
+    if (!x.local && !fn.zero && decodeCanThrow(f.type, fn.mod)) x = bind(fn, x);
     entries.push(`${propKey(f.name)}: ${x.expr}`);
     pos = shift(pos, fn.fixed(f.type));
   }
@@ -289,9 +385,12 @@ function param(fn: Fn, name: string): string {
 export function emitTypeCodec(code: Code, qualified: string, decl: TypeDecl, tsName: string, mod: ModuleContext): void {
   if (decl.kind === 'typedef') return;
   const atStart: Pos = { base: 'at', off: 0 };
+  // A struct of zero size is only ever reached where its zero-size elements have been counted.
+  const zero = mod.size({ kind: 'ref', name: qualified }).fixed === 0;
 
   // Encoder
   const enc = new Fn(mod);
+  enc.zero = zero;
   enc.code.line('w.object(v, "");');
   if (decl.kind === 'struct') {
     let pos = atStart;
@@ -320,6 +419,7 @@ export function emitTypeCodec(code: Code, qualified: string, decl: TypeDecl, tsN
 
   // Decoder
   const dec = new Fn(mod);
+  dec.zero = zero;
   if (decl.kind === 'struct') {
     const obj = decodeFields(dec, decl.fields, atStart, (name) => name);
     dec.code.line(`return ${obj};`);
@@ -366,8 +466,15 @@ export function emitMessageCodec(code: Code, layout: MessageLayout, names: Messa
   const origin: Pos = { base: undefined, off: 0 };
   const pathOf = (name: string) => `${names.root}.${name}`;
 
+  // Params of zero size altogether are one value of zero size, reached at the root.
+  const zeroRoot = fixed === 0 ? String(layout.params.reduce((n, p) => n + zeroElements(p.type, mod), 0)) : undefined;
+
   const enc = new Fn(mod);
   enc.code.line(`w.object(v, ${lit(names.root)});`);
+  if (zeroRoot !== undefined) {
+    countEmpties(enc, 'w', zeroRoot, names.root);
+    enc.zero = true;
+  }
   let pos = origin;
   for (const p of layout.params) {
     encodeValue(enc, p.type, prop('v', p.name), pos, pathOf(p.name));
@@ -382,6 +489,10 @@ export function emitMessageCodec(code: Code, layout: MessageLayout, names: Messa
   code.line();
 
   const dec = new Fn(mod);
+  if (zeroRoot !== undefined) {
+    countEmpties(dec, 'r', zeroRoot, names.root);
+    dec.zero = true;
+  }
   const obj = decodeFields(dec, layout.params, origin, pathOf);
   code.open(`export function ${names.decode}(payload: Uint8Array): ${names.type} {`);
   // The Reader checks the payload length against fixed and fixed + arenaMax before anything is read.

@@ -72,6 +72,8 @@ export class Runtime {
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
   #dispatch: ServerDispatch | undefined;
+  /** Calls that arrived before `serve` (as KasperskyOS requests wait until the server calls Recv). */
+  readonly #early: [number, number, number, number, Uint8Array][] = [];
   readonly kernel: Channel;
   readonly #log: LogProxy;
 
@@ -114,6 +116,7 @@ export class Runtime {
     if (Object.keys(this.boot.endpoints).length === 0) throw new Error(`class ${this.boot.className} declares no endpoints to serve`);
     this.#dispatch = dispatch;
     this.#updateKeepAlive();
+    for (const call of this.#early.splice(0)) void this.#serveCall(...call);
   }
 
   log(level: number, text: string): void {
@@ -154,7 +157,8 @@ export class Runtime {
     const h = readHeader(new DataView(frame));
     if (!h) return;
     if (h.kind === FrameKind.call) {
-      void this.#serveCall(h.handle, h.riid, h.mid, h.requestId, payloadOf(frame, h));
+      if (this.#dispatch) void this.#serveCall(h.handle, h.riid, h.mid, h.requestId, payloadOf(frame, h));
+      else this.#early.push([h.handle, h.riid, h.mid, h.requestId, payloadOf(frame, h)]);
       return;
     }
     const pending = this.#settle(h.requestId);
@@ -170,8 +174,7 @@ export class Runtime {
   async #serveCall(slot: number, riid: number, mid: number, requestId: number, payload: Uint8Array): Promise<void> {
     const header = { handle: slot, riid, mid, requestId, flags: 0 };
     try {
-      if (!this.#dispatch) throw new Error(`task ${this.boot.task} received a call but is not serving`);
-      const result = await this.#dispatch(riid, mid, payload);
+      const result = await this.#dispatch!(riid, mid, payload);
       const kind = result.kind === 'reply' ? FrameKind.reply : FrameKind.error;
       this.host.send(makeFrame({ ...header, kind, status: Status.ok }, result.payload));
     } catch (err) {

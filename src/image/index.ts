@@ -2,6 +2,7 @@
 // generates keys and describes images. Everything else in src/image is internal.
 export { describeImage } from './describe.ts';
 export { ImageError, type ImageErrorCode } from './errors.ts';
+export { readImageFile } from './file.ts';
 export { FORMAT_VERSION, MAX_IMAGE_BYTES, MAX_MANIFEST_BYTES } from './format.ts';
 export { generateKeyPair, keyIdOf, loadOrCreateDevKey, readPublicKey, type DevKey, type KeyPair } from './keys.ts';
 export { BLOB_KINDS, type BlobEntry, type BlobKind, type Manifest } from './manifest.ts';

@@ -5,6 +5,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { ImageError } from './errors.ts';
 import { encodeContainer, HEADER_BYTES, MAX_IMAGE_BYTES, MAX_MANIFEST_BYTES, SIGNATURE_BYTES } from './format.ts';
 import { keyIdOfKey, privateKeyFromPem } from './keys.ts';
+import { quote } from './quote.ts';
 import { type BlobEntry, type BlobKind, checkManifest, type Manifest } from './manifest.ts';
 
 export interface PackBlob {
@@ -27,7 +28,7 @@ export function packImage(input: PackInput, privateKeyPem: string): Uint8Array {
   const key = privateKeyFromPem(privateKeyPem, 'signing key');
   let offset = 0;
   const entries: BlobEntry[] = input.blobs.map(b => {
-    if (!(b.data instanceof Uint8Array)) throw new ImageError('BadManifest', `blob ${JSON.stringify(b.name)}: data is not a Uint8Array`);
+    if (!(b.data instanceof Uint8Array)) throw new ImageError('BadManifest', `blob ${quote(String(b.name))}: data is not a Uint8Array`);
     const entry = { name: b.name, kind: b.kind, offset, size: b.data.length, sha256: createHash('sha256').update(b.data).digest('hex') };
     offset += b.data.length;
     return entry;

@@ -1,6 +1,6 @@
 // Secure boot: verify an image before anything in it is used. Order: framing and lengths, canonical
 // manifest + schema, trusted signer, signature, blob layout, blob hashes, rollback; then measure.
-import { createHash, verify } from 'node:crypto';
+import { createHash, type KeyObject, verify } from 'node:crypto';
 import { parseCanonicalJson } from './canonical-json.ts';
 import { ImageError } from './errors.ts';
 import { decodeContainer } from './format.ts';
@@ -76,7 +76,7 @@ export function verifyImage(bytes: Uint8Array, trustedPublicKeysPem: readonly st
   });
 }
 
-function signatureVerifies(message: Uint8Array, key: Parameters<typeof verify>[2], signature: Uint8Array): boolean {
+function signatureVerifies(message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
   try {
     return verify(null, message, key, signature);
   } catch {

@@ -6,13 +6,19 @@ import type { WireMessage, WireSchema } from './schema.ts';
 // checks handle slots against the frame. The schema is compiled once, at load, into a tree of
 // plain nodes with every size and offset precomputed; validation walks that tree over the bytes,
 // allocating nothing unless it fails (the path of the bad field is collected while unwinding).
-// Like the generated decoders it accepts overlapping arena blocks (the format allows any in-bounds
-// placement), so its work is bounded by the schema's bounds rather than by the payload's size.
+// Like the generated decoders it requires every non-empty arena block to start at or after the end
+// of the one read before it (so no two overlap), and counts elements of zero size against
+// MAX_EMPTY_ELEMENTS, at the same points and in the same order as they do: so validating (and
+// decoding, for the policy) takes work proportional to the payload, however its descriptors
+// point, and every handle slot is bytes of its own (the kernel rewrites them in place).
 
 const U32 = 0xffffffff, NO_HANDLE = 0xffffffff;
 /** Deepest type nesting a schema may have: keeps the recursive walks far from the stack limit. */
 const MAX_DEPTH = 64;
-/** Most elements of zero size an array or sequence may have: the 16 MiB a frame's payload may take. */
+/**
+ * Most elements of zero size (nested ones included) an array or sequence may have, and a payload
+ * may hold in all: the 16 MiB a frame's payload may take. As MAX_EMPTY_ELEMENTS in src/entity/wire.ts.
+ */
 const MAX_EMPTY_ELEMENTS = 16 * 1024 * 1024;
 
 // Node kinds: small integers, so the hot path switches on a number rather than a string.
@@ -25,8 +31,13 @@ interface Node {
   readonly fixed: number; readonly arenaMax: number; readonly handles: number;
   /** Height of the type tree (an int is 1). */
   readonly depth: number;
-  /** Whether validation must visit it: it holds a handle, descriptor or union (any bits make an int). */
+  /**
+   * Whether validation must visit it: it holds a handle, descriptor or union (any bits make an
+   * int), or it has zero size and holds elements of zero size (which are counted where it is reached).
+   */
   readonly check: boolean;
+  /** Zero-size types only: the elements of zero size a value holds, its arrays' and theirs, recursively. */
+  readonly zeros: number;
   /** INT: byte width (and `signed`); ARRAY: length; BYTES, STRING, SEQUENCE: the bound. */
   readonly n: number; readonly signed: boolean;
   /** ARRAY, SEQUENCE: the element type. */
@@ -36,7 +47,7 @@ interface Node {
 }
 
 function mk(kind: number, p: Partial<Node>): Node {
-  return { kind, fixed: 0, arenaMax: 0, handles: 0, depth: 1, check: true, n: 0, signed: false, elem: undefined, fields: [], names: [], offsets: [], ...p };
+  return { kind, fixed: 0, arenaMax: 0, handles: 0, depth: 1, check: true, zeros: 0, n: 0, signed: false, elem: undefined, fields: [], names: [], offsets: [], ...p };
 }
 
 // ---- validation (the hot path) --------------------------------------------------------------
@@ -46,6 +57,10 @@ function mk(kind: number, p: Partial<Node>): Node {
 const EMPTY = new Uint8Array(0);
 let buf: Uint8Array = EMPTY;
 let arena = 0, arenaLen = 0, frameHandles = 0;
+/** Where the last non-empty arena block checked so far ends (relative to the arena); elements of zero size counted so far. */
+let cursor = 0, empties = 0;
+/** Where handleOffsets collects the offsets of handle slots; undefined while validating. */
+let slots: number[] | undefined;
 /** Why validation failed, and the path segments of the bad field, innermost first. */
 let reason = '';
 const trail: string[] = [];
@@ -55,20 +70,40 @@ const fail = (why: string): false => ((reason = why), (trail.length = 0), false)
 const within = (segment: string): false => (trail.push(segment), false);
 const u32 = (at: number) => (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 
-/** The arena block a descriptor at `at` names, `len` bytes long: its absolute position, or -1. */
+/**
+ * The arena block a descriptor at `at` names, `len` bytes long: its absolute position, or -1.
+ * Unless empty, it must start at or after the end of the block before it (as the encoder lays them out).
+ */
 function block(at: number, len: number): number {
   const off = u32(at);
-  // Both terms are below 2^53 (u32 × a u32-bounded fixed size), so the sum compares exactly.
-  if (off + len <= arenaLen) return arena + off;
-  fail(`arena descriptor at offset ${at} points past the arena (offset ${off} + size ${len} > ${arenaLen})`);
-  return -1;
+  // off < 2^32 and len < 2^64, so the sum is exact or far past arenaLen (< 2^25): it compares right.
+  if (off + len > arenaLen) {
+    fail(`arena descriptor at offset ${at} points past the arena (offset ${off} + size ${len} > ${arenaLen})`);
+    return -1;
+  }
+  if (len !== 0) {
+    if (off < cursor) {
+      fail(`arena block at offset ${off} starts before the end of the block before it (${cursor}): blocks must follow one another in encode order, without overlapping`);
+      return -1;
+    }
+    cursor = off + len;
+  }
+  return arena + off;
+}
+
+/** Counts `n` elements of zero size (the generated decoders' `empties`). */
+function countEmpties(n: number): boolean {
+  empties += n;
+  return empties <= MAX_EMPTY_ELEMENTS || fail(`elements of zero size add up to ${empties}, more than the ${MAX_EMPTY_ELEMENTS} a payload may hold`);
 }
 
 function check(n: Node, at: number): boolean {
   switch (n.kind) {
     case HANDLE: {
       const slot = u32(at);
-      return slot < frameHandles || slot === NO_HANDLE || fail(`handle slot ${slot} out of range (${frameHandles} handles in the frame)`);
+      if (slot >= frameHandles && slot !== NO_HANDLE) return fail(`handle slot ${slot} out of range (${frameHandles} handles in the frame)`);
+      if (slots !== undefined) slots.push(at);
+      return true;
     }
     case BYTES: {
       const size = u32(at + 4);
@@ -76,14 +111,19 @@ function check(n: Node, at: number): boolean {
       return block(at, size) >= 0;
     }
     case STRING: return checkString(n.n, at);
-    case ARRAY: return elements(n.elem!, at, n.n);
+    // An array or struct of zero size is visited only if it holds elements of zero size, which
+    // are all counted here, where it is reached; its own elements and fields are not visited.
+    case ARRAY: return n.fixed === 0 ? countEmpties(n.zeros) : elements(n.elem!, at, n.n);
     case SEQUENCE: {
-      const count = u32(at + 4);
+      const count = u32(at + 4), e = n.elem!;
       if (count > n.n) return fail(`${count} elements exceed sequence<${n.n}>`);
-      const p = block(at, count * n.elem!.fixed);
-      return p >= 0 && elements(n.elem!, p, count);
+      const p = block(at, count * e.fixed);
+      if (p < 0) return false;
+      // Elements of zero size are counted (each with the ones it holds), not visited.
+      return e.fixed === 0 ? countEmpties(count * (1 + e.zeros)) : elements(e, p, count);
     }
     case STRUCT:
+      if (n.fixed === 0) return countEmpties(n.zeros);
       for (let i = 0; i < n.fields.length; i++) {
         if (n.fields[i]!.check && !check(n.fields[i]!, at + n.offsets[i]!)) return within(`.${n.names[i]}`);
       }
@@ -102,8 +142,9 @@ function check(n: Node, at: number): boolean {
   return true; // INT: every bit pattern is a value
 }
 
+/** Elements of a type of non-zero size (those of zero size are counted where the array or sequence is reached). */
 function elements(e: Node, start: number, count: number): boolean {
-  if (!e.check) return true; // also skips zero-size elements, whatever their count
+  if (!e.check) return true;
   for (let i = 0; i < count; i++) if (!check(e, start + i * e.fixed)) return within(`[${i}]`);
   return true;
 }
@@ -213,13 +254,41 @@ export class MessagePlan {
     arena = fixed;
     arenaLen = len - fixed;
     frameHandles = handleCount;
-    const ok = !this.node.check || check(this.node, 0);
-    buf = EMPTY; // keep no reference to the payload
+    cursor = 0;
+    empties = 0;
+    let ok: boolean;
+    try {
+      ok = !this.node.check || check(this.node, 0);
+    } finally {
+      buf = EMPTY; // keep no reference to the payload
+    }
     if (ok) return undefined;
     let path = this.root;
     for (let i = trail.length - 1; i >= 0; i--) path += trail[i];
     trail.length = 0;
     return `${path}: ${reason}`;
+  }
+
+  /**
+   * The byte offsets, from the start of `payload`, of the u32 handle-slot field of every `Handle` /
+   * `handle<I>` value the payload holds (those with no handle, 0xFFFFFFFF, included; the rights
+   * mask follows each at +4), in encode order: the order of the values in the message, depth-first,
+   * a sequence's elements where the sequence is, whatever the placement of its arena block. The
+   * kernel rewrites handle slots in place through them when it moves handles between entities.
+   * It walks the payload as `validate` does, at about its cost, and throws if the payload is
+   * invalid (its handle slots are not checked against a frame: `validate` does that).
+   */
+  handleOffsets(payload: Uint8Array): number[] {
+    const out: number[] = [];
+    slots = this.node.handles > 0 ? out : undefined;
+    let why: string | undefined;
+    try {
+      why = this.validate(payload, U32);
+    } finally {
+      slots = undefined;
+    }
+    if (why !== undefined) throw new Error(`cannot find the handles of an invalid payload: ${why}`);
+    return out;
   }
 
   /** The params as null-prototype objects (see decodePayload); throws if the payload is invalid. */
@@ -352,10 +421,12 @@ function type(v: unknown, at: string, types: readonly Node[], level: number): No
       const e = type(t.of, `${at}.of`, types, level + 1);
       const isArray = t.k === 'array';
       const len = count(isArray ? t.n : t.max, `${at}.${isArray ? 'n' : 'max'}`);
-      if (e.fixed === 0 && len > MAX_EMPTY_ELEMENTS) bad(at, `more than ${MAX_EMPTY_ELEMENTS} elements of zero size`);
+      // Elements of zero size, each with the ones it holds (as src/codegen/codecs.ts counts them).
+      const zeros = e.fixed === 0 ? len * (1 + e.zeros) : 0;
+      if (zeros > MAX_EMPTY_ELEMENTS) bad(at, `more than ${MAX_EMPTY_ELEMENTS} elements of zero size`);
       // Sizes as src/model/wire-size.ts computes them, operation for operation, so they compare equal.
       n = isArray
-        ? mk(ARRAY, { fixed: e.fixed * len, arenaMax: e.arenaMax * len, handles: e.handles * len, depth: e.depth + 1, check: e.check && len > 0, n: len, elem: e })
+        ? mk(ARRAY, { fixed: e.fixed * len, arenaMax: e.arenaMax * len, handles: e.handles * len, depth: e.depth + 1, check: len > 0 && (e.check || e.fixed === 0), zeros, n: len, elem: e })
         : mk(SEQUENCE, { fixed: 8, arenaMax: (e.fixed + e.arenaMax) * len, handles: e.handles * len, depth: e.depth + 1, n: len, elem: e });
       break;
     }
@@ -375,7 +446,7 @@ function type(v: unknown, at: string, types: readonly Node[], level: number): No
 /** A struct (fields back to back) or union (u32 tag, then room for the largest member); also a message's params. */
 function record(isUnion: boolean, v: unknown, at: string, types: readonly Node[], level: number): Node {
   const fields: Node[] = [], names: string[] = [], offsets: number[] = [];
-  let fixed = 0, arenaMax = 0, handles = 0, depth = 0, check = false;
+  let fixed = 0, arenaMax = 0, handles = 0, depth = 0, check = false, zeros = 0;
   for (const [i, f] of list(v, at).entries()) {
     const fo = obj(f, `${at}[${i}]`);
     const fieldName = name(fo.name, `${at}[${i}].name`);
@@ -387,9 +458,13 @@ function record(isUnion: boolean, v: unknown, at: string, types: readonly Node[]
     handles = isUnion ? Math.max(handles, n.handles) : handles + n.handles;
     depth = Math.max(depth, n.depth);
     check ||= n.check;
+    zeros += n.zeros;
   }
   if (isUnion) return mk(UNION, { fixed: 4 + fixed, arenaMax, handles, depth: depth + 1, fields, names, offsets });
-  return mk(STRUCT, { fixed, arenaMax, handles, depth: depth + 1, check, fields, names, offsets });
+  // Only a struct of zero size counts its fields' elements of zero size as its own.
+  if (fixed !== 0) zeros = 0;
+  else if (zeros > MAX_EMPTY_ELEMENTS) bad(at, `more than ${MAX_EMPTY_ELEMENTS} elements of zero size`);
+  return mk(STRUCT, { fixed, arenaMax, handles, depth: depth + 1, check, zeros, fields, names, offsets });
 }
 
 /** Checks and compiles a message; its declared sizes must be what its params add up to. */

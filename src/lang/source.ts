@@ -14,7 +14,7 @@ export interface SourceFile {
 export interface SourceOrigin {
   readonly file: SourceFile;
   /** Sorted by `out`: text at out..out+length came from orig (copied when `copied`, else substituted). */
-  readonly segments: readonly { readonly out: number; readonly orig: number; readonly length: number; readonly copied: boolean }[];
+  readonly segments: readonly { readonly out: number; readonly orig: number; readonly length: number; readonly copied: boolean; readonly origLength?: number }[];
 }
 
 export interface Position {
@@ -43,7 +43,8 @@ export function makeSource(path: string, text: string, origin?: SourceOrigin): S
 export function originalSpan(s: Span): Span {
   const origin = s.file.origin;
   if (!origin) return s;
-  const map = (offset: number): number => {
+  // `end` maps to the end of a substituted placeholder, so a caret covers all of `@NAME@`.
+  const map = (offset: number, isEnd = false): number => {
     const segs = origin.segments;
     let lo = 0;
     let hi = segs.length - 1;
@@ -55,10 +56,11 @@ export function originalSpan(s: Span): Span {
     if (best < 0) return 0;
     const seg = segs[best]!;
     const delta = offset - seg.out;
-    return seg.copied ? seg.orig + Math.min(delta, seg.length) : seg.orig;
+    if (seg.copied) return seg.orig + Math.min(delta, seg.length) + (isEnd ? 1 : 0);
+    return isEnd ? seg.orig + (seg.origLength ?? 1) : seg.orig;
   };
   const start = map(s.start);
-  const end = Math.max(start, s.end > s.start ? map(s.end - 1) + 1 : start);
+  const end = Math.max(start, s.end > s.start ? map(s.end - 1, true) : start);
   return { file: origin.file, start, end };
 }
 

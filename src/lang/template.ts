@@ -38,7 +38,7 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
   const text = file.text;
   if (!isTemplate(text)) return file;
   let out = '';
-  const segments: { out: number; orig: number; length: number; copied: boolean }[] = [];
+  const segments: { out: number; orig: number; length: number; copied: boolean; origLength?: number }[] = [];
   const stack: Frame[] = [];
   const active = () => stack.length === 0 || stack[stack.length - 1]!.active;
   const warned = new Set<string>();
@@ -50,9 +50,9 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
     else segments.push({ out: out.length, orig: from, length: to - from, copied: true });
     out += text.slice(from, to);
   };
-  const substitute = (at: number, value: string) => {
+  const substitute = (at: number, origLength: number, value: string) => {
     if (!active() || value.length === 0) return;
-    segments.push({ out: out.length, orig: at, length: value.length, copied: false });
+    segments.push({ out: out.length, orig: at, length: value.length, copied: false, origLength });
     out += value;
   };
 
@@ -71,7 +71,7 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
       copy(plainStart, i);
       const inner = text.slice(i + 2, end).replace(/^-/, '').replace(/-$/, '').trim();
       if (open === '%') directive(inner, i, end + 2);
-      else if (open === '{') substitute(i, evaluate(inner, i, end + 2).text);
+      else if (open === '{') substitute(i, end + 2 - i, evaluate(inner, i, end + 2).text);
       i = end + 2;
       plainStart = i;
       continue;
@@ -93,7 +93,7 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
             diags.warning(span(file, i, i + m[0].length), `template placeholder @${name}@ has no value and is rendered ${inName ? `as "${value}"` : 'empty'} (define it with -D ${name}=VALUE)`);
           }
         }
-        substitute(i, value);
+        substitute(i, m[0].length, value);
         i += m[0].length;
         plainStart = i;
         continue;
@@ -114,15 +114,17 @@ export function renderTemplate(file: SourceFile, defines: Defines, diags: Diagno
     switch (word) {
       case 'if': {
         const parentActive = active();
-        const cond = parentActive && evaluate(rest, start, end).truthy;
-        if (rest.trim() === '') diags.error(at, '"{% if %}" needs a condition');
+        const empty = rest.trim() === '';
+        if (empty) diags.error(at, '"{% if %}" needs a condition');
+        const cond = parentActive && !empty && evaluate(rest, start, end).truthy;
         stack.push({ active: cond, taken: cond, parentActive, sawElse: false, start });
         return;
       }
       case 'elif': {
         if (!top || top.sawElse) { diags.error(at, top ? '"{% elif %}" after "{% else %}"' : '"{% elif %}" without "{% if %}"'); return; }
-        if (rest.trim() === '') diags.error(at, '"{% elif %}" needs a condition');
-        const cond = top.parentActive && !top.taken && evaluate(rest, start, end).truthy;
+        const empty = rest.trim() === '';
+        if (empty) diags.error(at, '"{% elif %}" needs a condition');
+        const cond = top.parentActive && !top.taken && !empty && evaluate(rest, start, end).truthy;
         top.active = cond;
         top.taken ||= cond;
         return;

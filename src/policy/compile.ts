@@ -146,7 +146,8 @@ class PolicyCompiler {
       return;
     }
     const config = d.config ? constValue(d.config, this.diags, `the config of "${name}"`) : undefined;
-    const facts = checkConfig(d.model.text, config, d.config?.span ?? d.name.span, this.diags, name);
+    // A config that is not a constant was reported already; checking its shape would only add noise.
+    const facts = d.config && !config ? {} : checkConfig(d.model.text, config, d.config?.span ?? d.name.span, this.diags, name);
     this.objects.set(name, { name, model: d.model.text, facts, ir: { name, model: d.model.text, config, origin: this.origin(d.span) } });
   }
 

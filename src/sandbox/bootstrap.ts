@@ -22,7 +22,8 @@ export interface KernelLink {
 }
 
 // Pinned options: stacks hidden from guests, errors reported instead of killing the realm.
-const LOCKDOWN = { errorTaming: 'safe', overrideTaming: 'moderate', errorTrapping: 'report', consoleTaming: 'unsafe', stackFiltering: 'concise', domainTaming: 'safe' };
+// Uncaught errors are left to this bootstrap's own handlers, which report them to the kernel.
+const LOCKDOWN = { errorTaming: 'safe', overrideTaming: 'moderate', errorTrapping: 'none', unhandledRejectionTrapping: 'none', consoleTaming: 'unsafe', stackFiltering: 'concise', domainTaming: 'safe' };
 
 /** Waits for the start message, then runs the entity. */
 export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<StartMessage['fs']>) => HostFs): void {

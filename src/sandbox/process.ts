@@ -1,6 +1,7 @@
 // Process tier: a child Node process per entity, started under the permission model with exactly
 // the file-system paths and network access its `resources:` grant, and an empty environment.
 import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { PlanTask } from '../kernel/plan.ts';
@@ -12,18 +13,21 @@ const ENTRY = new URL('./process-entry.ts', import.meta.url).pathname;
 // The child must read Citadel's own sandbox/entity code and SES, and nothing else by default.
 const CODE_DIR = path.resolve(path.dirname(ENTRY), '..');
 const SES_DIR = path.dirname(createRequire(import.meta.url).resolve('ses/package.json'));
+const ENDO_DIR = path.join(path.dirname(SES_DIR), '@endo');
 
 export function startProcess(start: StartMessage, limits: SandboxLimits, resources: PlanTask['resources'], dataDir: string, events: SandboxEvents): Sandbox {
   const read = resources.fsRead.map((p) => path.resolve(dataDir, p));
   const write = resources.fsWrite.map((p) => path.resolve(dataDir, p));
   const execArgv = [
     '--permission',
-    ...[CODE_DIR, SES_DIR, ...read, ...write].map((p) => `--allow-fs-read=${p}`),
+    ...[CODE_DIR, SES_DIR, ENDO_DIR, ...read, ...write].map((p) => `--allow-fs-read=${p}`),
     ...write.map((p) => `--allow-fs-write=${p}`),
     ...(resources.net ? ['--allow-net'] : []),
     `--max-old-space-size=${limits.memoryMiB}`,
     '--disable-warning=SecurityWarning',
   ];
+  // The kernel grants the write roots, so it makes sure they exist.
+  for (const dir of write) mkdirSync(dir, { recursive: true });
   const child = fork(ENTRY, [], { execArgv, env: {}, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let reason: string | undefined;
   let ended = false;
@@ -52,7 +56,7 @@ export function startProcess(start: StartMessage, limits: SandboxLimits, resourc
     const why = reason ?? (code !== 0 && last ? `crashed: ${last}` : signal ? `killed by ${signal}` : undefined);
     events.onExit({ code: code ?? 1, ...(why ? { reason: why } : {}) });
   });
-  child.send({ t: 'start', start: { ...start, fs: { read, write } } });
+  child.send({ t: 'start', start: { ...start, fs: { base: path.resolve(dataDir), read, write } } });
 
   return {
     send(frame) {

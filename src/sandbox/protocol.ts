@@ -7,7 +7,7 @@ export interface StartMessage {
   readonly bundle: string;
   readonly boot: BootInfo;
   /** Process tier: host paths the entity's `fs` facade may use (also enforced by --permission). */
-  readonly fs?: { readonly read: readonly string[]; readonly write: readonly string[] };
+  readonly fs?: { readonly base: string; readonly read: readonly string[]; readonly write: readonly string[] };
 }
 
 export type ControlToSandbox =

@@ -176,7 +176,7 @@ test('integers: 64-bit min/max, ranges of every width', () => {
   }
 });
 
-test('payload length is checked first; decoding copies and accepts any in-bounds placement', () => {
+test('payload length is checked first; decoding copies, and accepts blocks in encode order, with gaps', () => {
   rejects(() => g.decode_Box_Ints_Request(new Uint8Array(29)), 'Truncated', 'request');
   rejects(() => g.decode_Box_Ints_Request(new Uint8Array(31)), 'Oversized', 'request');
   rejects(() => g.decode_Box_Ints_Request([1, 2, 3]), 'BadValue', 'request');
@@ -191,6 +191,57 @@ test('payload length is checked first; decoding copies and accepts any in-bounds
   view[8] = 99; // the decoded bytes are a copy, not a view of the payload
   assert.deepEqual(decoded.b, new Uint8Array([1, 2, 3, 4]));
 
-  // Two descriptors sharing the same arena bytes, in reverse order: in bounds, so accepted.
-  assert.deepEqual(g.decode_Box_Str2_Request(payload(0, 3, 0, 3, utf8('ok\0'))), { a: 'ok', b: 'ok' });
+  // Blocks in encode order, with gaps around them: accepted.
+  assert.deepEqual(g.decode_Box_Str2_Request(payload(1, 3, 5, 2, [0], utf8('ok\0'), [0], utf8('x\0'), [0])), { a: 'ok', b: 'x' });
+  // Two descriptors sharing the same arena bytes, or blocks in reverse order: rejected.
+  rejects(() => g.decode_Box_Str2_Request(payload(0, 3, 0, 3, utf8('ok\0'))), 'OutOfBounds', 'request.b');
+  rejects(() => g.decode_Box_Str2_Request(payload(3, 3, 0, 3, utf8('ab\0ok\0'))), 'OutOfBounds', 'request.b');
+  // An empty block constrains nothing.
+  assert.deepEqual(g.decode_Box_Item_Request(payload([1, 0], 5, 0, [0, 0, 0, 0, 0])), { item: { id: 1, names: [] } });
+});
+
+test('elements of zero size: at most 16 Mi per payload, counted before they are decoded', async () => {
+  const M = 16 * 1024 * 1024;
+  const zero = buildModel({
+    packages: {
+      'zero.Z': {
+        types: { E: { struct: [] }, Z: { struct: [['a', t.arr(t.ref('zero.Z.E'), 3)]] } },
+        methods: {
+          Huge: { in: [['v', t.seq(t.ref('zero.Z.E'), 2 ** 31 - 1)]] },
+          Nest: { in: [['v', t.seq(t.seq(t.ref('zero.Z.E'), M), 255)]] },
+          Fixed: { in: [['a', t.arr(t.ref('zero.Z.Z'), 2)], ['z', t.ref('zero.Z.Z')]] },
+        },
+      },
+    },
+  });
+  const { dir: zdir, mod: z } = await loadGenerated<Gen>(zero, 'zero.Z.idl.ts');
+  try {
+    const quickly = (f: () => unknown, path: string, total: number) => {
+      const t0 = performance.now();
+      assert.throws(f, (e: unknown) => {
+        assert.ok(e instanceof Error && e.name === 'CodecError', String(e));
+        const c = e as InstanceType<Wire['CodecError']>;
+        assert.equal(c.code, 'BoundExceeded');
+        assert.equal(c.path, path);
+        assert.equal(c.detail, `elements of zero size add up to ${total}, more than the ${M} a payload may hold`);
+        return true;
+      });
+      assert.ok(performance.now() - t0 < 50, `took ${performance.now() - t0} ms`);
+    };
+    // Within the IDL bound, past the cap: refused before an array of 2^31 - 1 is made.
+    quickly(() => z.decode_Z_Huge_Request(payload(0, 2 ** 31 - 1)), 'request.v', 2 ** 31 - 1);
+    quickly(() => z.decode_Z_Huge_Request(payload(0, M + 1)), 'request.v', M + 1);
+    assert.deepEqual(z.decode_Z_Huge_Request(payload(0, 3)), { v: [{}, {}, {}] });
+    // 2 KB of descriptors claiming 16 Mi elements each (but the first): the total is what counts.
+    quickly(() => z.decode_Z_Nest_Request(payload(0, 255, 0, 1, ...new Array<number>(254).fill(0).flatMap(() => [0, M]))), 'request.v[1]', M + 1);
+    // The encoder counts alike, so it never produces what the decoder refuses.
+    const many = new Array<object>(M + 1).fill({});
+    quickly(() => z.encode_Z_Huge_Request({ v: many }), 'request.v', M + 1);
+    // Params of zero size: counted at the root (2 × (1 + 3) + 3), then decoded.
+    const fixed = { a: [{ a: [{}, {}, {}] }, { a: [{}, {}, {}] }], z: { a: [{}, {}, {}] } };
+    assert.deepEqual(z.encode_Z_Fixed_Request(fixed), new Uint8Array(0));
+    assert.deepEqual(z.decode_Z_Fixed_Request(new Uint8Array(0)), fixed);
+  } finally {
+    removeDir(zdir);
+  }
 });
