@@ -27,6 +27,12 @@ export function env(): Readonly<Record<string, string>> { return current().boot.
 /** The client channel named `id` in init.yaml; pass it to a generated proxy with `channel.riid(endpoint)`. */
 export function connect(id: string): Channel { return current().connect(id); }
 
+/**
+ * A channel received in a message: `ref.handle` is already the number in this entity's table.
+ * Call it through a generated proxy with the RIID of the endpoint you were told to use.
+ */
+export function channelFromHandle(ref: { readonly handle: number }): Channel { return current().channelFromHandle(ref.handle); }
+
 /** Serves this entity's endpoints; calls may be served concurrently. */
 export function serve(dispatch: ServerDispatch): void { current().serve(dispatch); }
 

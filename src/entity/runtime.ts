@@ -93,6 +93,11 @@ export class Runtime {
     return new Channel(this, id, info.handle, info.server, info.serverClass, info.endpoints);
   }
 
+  /** A channel handed over in a message (its number in this entity's table); the sender says which RIID to call. */
+  channelFromHandle(handle: number): Channel {
+    return new Channel(this, `handle ${handle}`, handle, 'unknown', 'unknown', {});
+  }
+
   call(handle: number, riid: number, mid: number, payload: Uint8Array, options?: CallOptions): Promise<CallResult> {
     const requestId = this.#nextRequest;
     this.#nextRequest = this.#nextRequest >= 0xfffffffe ? 1 : this.#nextRequest + 1;
@@ -106,7 +111,7 @@ export class Runtime {
       }
       this.#pending.set(requestId, pending);
       this.#updateKeepAlive();
-      this.host.send(makeFrame({ kind: FrameKind.call, flags: 0, handle, riid, mid, requestId, status: Status.ok }, payload));
+      this.host.send(makeFrame({ kind: FrameKind.call, flags: 0, handle, riid, mid, requestId, status: Status.ok }, payload, options?.handles ?? []));
     });
   }
 

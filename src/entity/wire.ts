@@ -75,6 +75,12 @@ export class IdlErrorReply<P extends object = object> extends Error {
 
 export interface CallOptions {
   timeoutMs?: number;
+  /**
+   * Handles to send with the request, as [handle number in the caller's table, rights to grant].
+   * A `Handle` field of the request names one by its index here; the receiver finds the field
+   * rewritten to the number of the new handle in its own table.
+   */
+  handles?: readonly (readonly [number, number])[];
 }
 
 /** What one call produces: a normal reply or an error reply, each as an encoded payload. */

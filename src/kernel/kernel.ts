@@ -1,15 +1,15 @@
 // The kernel: the entity table, every entity's handle table, and the one IPC path. Each frame is
 // checked (header, handle, endpoint/method, payload against the IDL) and decided by the security
 // module before delivery; responses are checked and decided on the way back.
-import { FrameKind, HEADER_BYTES, MAX_FRAME_BYTES, Status, makeFrame, payloadOf, readHeader, type FrameHeader } from '../entity/frames.ts';
+import { FrameKind, HANDLE_DESCRIPTOR_BYTES, HEADER_BYTES, MAX_FRAME_BYTES, Status, handlesOf, makeFrame, payloadOf, readHeader, type FrameHeader } from '../entity/frames.ts';
 import type { BootInfo } from '../entity/host.ts';
 import { KERNEL_HANDLE } from '../entity/host.ts';
-import type { ServerDispatch } from '../entity/wire.ts';
+import { NO_HANDLE, type ServerDispatch } from '../entity/wire.ts';
 import type { Sandbox, SandboxExit } from '../sandbox/sandbox.ts';
 import type { StartMessage } from '../sandbox/protocol.ts';
 import { formatExplanation, type SecurityModule } from '../security/index.ts';
 import type { EventKind } from '../security/ir.ts';
-import { ALL_RIGHTS, HandleTable, type ChannelRecord } from './handles.ts';
+import { ALL_RIGHTS, HandleTable, Rights, type ChannelRecord } from './handles.ts';
 import type { PlanTask, SolutionPlan } from './plan.ts';
 import { createCoreServices } from './services.ts';
 import type { CompiledMethod, CompiledSchema, MessagePlan } from './validate.ts';
@@ -181,7 +181,6 @@ export class Kernel {
   }
 
   #call(client: Entity, frame: ArrayBuffer, h: FrameHeader): void {
-    if (h.handleCount > 0) return this.#refuse(client, h, Status.invalidMessage, 'handle transfer is not supported on this channel');
     const isKernel = h.handle === KERNEL_HANDLE;
     const entry = isKernel ? undefined : client.handles.get(h.handle);
     if (!isKernel && !entry) return this.#refuse(client, h, Status.invalidMessage, `no handle ${h.handle} in ${client.task.name}'s handle table`);
@@ -190,15 +189,23 @@ export class Kernel {
     const method = this.#o.schema.method(dstClass, h.riid, h.mid);
     if (!method) return this.#refuse(client, h, Status.invalidMessage, `the server has no endpoint ${h.riid} with method ${h.mid}`);
     const payload = payloadOf(frame, h);
-    const invalid = method.request.validate(payload, h.handleCount);
+    const invalid = h.handleCount > method.request.handles
+      ? `the request carries ${h.handleCount} handles; its IDL allows at most ${method.request.handles}`
+      : method.request.validate(payload, h.handleCount);
     if (invalid) return this.#refuse(client, h, Status.invalidMessage, `the request does not match the IDL: ${invalid}`);
+    const transfer = this.#checkTransfer(client, frame, h);
+    if (typeof transfer === 'string') return this.#refuse(client, h, Status.invalidMessage, transfer);
     if (!isKernel && (!server || !server.alive || server.stopping)) {
       return this.#fault(client, h, Status.notConnected, `${entry!.channel.server} is not running`);
     }
     const dstSid = isKernel ? KERNEL_SID : server!.sid;
     if (!this.#decide('request', client, client.task.classIndex, client.sid, dstClass, dstSid, h, method.request, payload, isKernel ? 'kernel' : server!.task.name)) return;
 
-    if (isKernel) return void this.#kernelCall(client, h, method, payload);
+    if (isKernel) {
+      // The kernel acts on the caller's own table: handle fields name the caller's handles.
+      this.#rewriteHandles(payload, method.request, transfer.map((t) => t.number), frame, h);
+      return void this.#kernelCall(client, h, method, payload);
+    }
     const channel = entry!.channel;
     const target = server!;
     const bytes = payload.byteLength;
@@ -215,6 +222,9 @@ export class Kernel {
     channel.inFlight++;
     client.outgoing++;
     target.queuedBytes += bytes;
+    // Each handed-over handle becomes a new handle in the server's table, with the rights asked for.
+    const received = transfer.map((t) => target.handles.add({ channel: t.channel, rights: t.rights }));
+    this.#rewriteHandles(payload, method.request, received, frame, h);
     // The frame is ours now (transferred): rewrite the header in place and pass it on.
     const view = new DataView(frame);
     view.setUint32(4, slot, true);
@@ -236,7 +246,7 @@ export class Kernel {
     const which = h.kind === FrameKind.reply ? 'response' : 'error';
     const shape = which === 'response' ? p.method.response : p.method.error;
     const payload = payloadOf(frame, h);
-    const invalid = h.handleCount > 0 ? 'handle transfer is not supported on this channel' : shape.validate(payload, h.handleCount);
+    const invalid = h.handleCount > 0 ? 'handles can be sent in requests only' : shape.validate(payload, h.handleCount);
     if (invalid) {
       this.#o.log(`[kernel] ${server.task.name} sent an invalid ${which}: ${invalid}`);
       return this.#fault(p.client, back, Status.invalidMessage, `${server.task.name}'s ${which} does not match the IDL: ${invalid}`);
@@ -265,6 +275,31 @@ export class Kernel {
     if (!client.alive) return;
     client.sandbox!.send(makeFrame({ kind: which === 'response' ? FrameKind.reply : FrameKind.error, flags: 0, handle: KERNEL_HANDLE, riid: h.riid, mid: h.mid, requestId: h.requestId, status: Status.ok }, result.payload));
     this.#settle();
+  }
+
+  /** The handles a frame hands over: each must be in the sender's table with the transfer right, and keep or lose rights, never gain. */
+  #checkTransfer(sender: Entity, frame: ArrayBuffer, h: FrameHeader): { number: number; channel: ChannelRecord; rights: number }[] | string {
+    const out: { number: number; channel: ChannelRecord; rights: number }[] = [];
+    for (const [number, rights] of handlesOf(frame, h)) {
+      const held = sender.handles.get(number);
+      if (!held) return `handle ${number} is not in ${sender.task.name}'s handle table`;
+      if ((held.rights & Rights.transfer) === 0) return `handle ${number} may not be passed on (no transfer right)`;
+      if ((rights & ~held.rights) !== 0) return `handle ${number} holds rights ${held.rights}; it cannot grant ${rights}`;
+      out.push({ number, channel: held.channel, rights });
+    }
+    return out;
+  }
+
+  /** Rewrites every handle field (a slot index into the frame's handle list) to the receiver's handle number. */
+  #rewriteHandles(payload: Uint8Array, shape: MessagePlan, numbers: readonly number[], frame: ArrayBuffer, h: FrameHeader): void {
+    if (numbers.length === 0) return;
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    for (const offset of shape.handleOffsets(payload)) {
+      const slot = view.getUint32(offset, true);
+      if (slot !== NO_HANDLE) view.setUint32(offset, numbers[slot]!, true);
+    }
+    const frameView = new DataView(frame);
+    numbers.forEach((n, i) => frameView.setUint32(HEADER_BYTES + h.payloadLength + i * HANDLE_DESCRIPTOR_BYTES, n, true));
   }
 
   /** Asks the security module; on denial the client gets SecurityDisallow with the explanation. */
@@ -358,4 +393,3 @@ export class Kernel {
   }
 }
 
-export { HEADER_BYTES };

@@ -75,6 +75,12 @@ export class IdlErrorReply<P extends object = object> extends Error {
 
 export interface CallOptions {
   timeoutMs?: number;
+  /**
+   * Handles to send with the request, as [handle number in the caller's table, rights to grant].
+   * A `Handle` field of the request names one by its index here; the receiver finds the field
+   * rewritten to the number of the new handle in its own table.
+   */
+  handles?: readonly (readonly [number, number])[];
 }
 
 /** What one call produces: a normal reply or an error reply, each as an encoded payload. */
@@ -103,6 +109,21 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const INITIAL_ARENA = 256;
 
 /**
+ * Most elements of zero size (of arrays and sequences whose element type takes no bytes, nested
+ * ones included) one payload may hold: the 16 MiB a frame's payload may take. No arena bytes pay
+ * for such elements, so this cap is what keeps decoding them bounded (docs/wire-format.md).
+ */
+export const MAX_EMPTY_ELEMENTS = 16 * 1024 * 1024;
+
+function overlapping(off: number, cursor: number): string {
+  return `arena block at offset ${off} starts before the end of the block before it (${cursor}): blocks must follow one another in encode order, without overlapping`;
+}
+
+function tooManyEmpties(total: number, path: string): CodecError {
+  return new CodecError('BoundExceeded', path, `elements of zero size add up to ${total}, more than the ${MAX_EMPTY_ELEMENTS} a payload may hold`);
+}
+
+/**
  * Encodes one payload: a zero-filled fixed part of known size, then an arena that grows as
  * variable-size data is appended (depth-first, in field order). Positions are absolute offsets
  * into the payload; descriptors store them relative to the arena start. Bytes past `len` are
@@ -114,6 +135,8 @@ export class Writer {
   private len: number;
   /** Absolute offset of the arena (= size of the fixed part). */
   private readonly arena: number;
+  /** Elements of zero size written so far (see `empties`). */
+  private empty = 0;
 
   constructor(fixed: number, arenaMax: number) {
     this.arena = fixed;
@@ -205,6 +228,16 @@ export class Writer {
     this.dv.setUint32(at, index, true);
   }
 
+  /**
+   * Counts `n` elements of zero size toward the payload's MAX_EMPTY_ELEMENTS, at the same points
+   * the Reader does, so that every payload the encoder produces decodes.
+   */
+  empties(n: number, path: string): void {
+    const total = this.empty + n;
+    if (total > MAX_EMPTY_ELEMENTS) throw tooManyEmpties(total, path);
+    this.empty = total;
+  }
+
   handle(at: number, v: HandleRef, path: string): void {
     this.object(v, path);
     const { handle, rights } = v;
@@ -267,7 +300,10 @@ export class Writer {
 /**
  * Decodes one payload. The constructor checks the total length against the message's fixed
  * size and arena bound before any field is read, so fixed-part reads need no further checks;
- * arena reads go through `block`, which checks each descriptor's range.
+ * arena reads go through `block`, which checks each descriptor's range and that its block starts
+ * at or after the end of the one read before it: blocks follow one another in the order they are
+ * read, so none overlap and decoding work stays proportional to the payload however the
+ * descriptors point (docs/wire-format.md).
  */
 export class Reader {
   private readonly buf: Uint8Array;
@@ -275,6 +311,10 @@ export class Reader {
   /** Absolute offset of the arena (= size of the fixed part). */
   private readonly arena: number;
   private readonly arenaLen: number;
+  /** Where the last non-empty arena block read so far ends (relative to the arena): the next one starts there or later. */
+  private cursor = 0;
+  /** Elements of zero size read so far (at most MAX_EMPTY_ELEMENTS). */
+  private empty = 0;
 
   constructor(payload: Uint8Array, fixed: number, arenaMax: number, path: string) {
     if (!(payload instanceof Uint8Array)) throw new CodecError('BadValue', path, `expected a Uint8Array payload, got ${describe(payload)}`);
@@ -308,13 +348,27 @@ export class Reader {
     return n;
   }
 
-  /** The offset half of the descriptor at `at`, checked so `len` bytes fit in the arena; absolute position. */
+  /**
+   * The offset half of the descriptor at `at`, checked so `len` bytes fit in the arena and, unless
+   * `len` is 0, start no earlier than the end of the previous block; absolute position.
+   */
   block(at: number, len: number, path: string): number {
     const off = this.dv.getUint32(at, true);
     if (off + len > this.arenaLen) {
       throw new CodecError('OutOfBounds', path, `arena range ${off}+${len} exceeds the arena of ${this.arenaLen} bytes`);
     }
+    if (len !== 0) {
+      if (off < this.cursor) throw new CodecError('OutOfBounds', path, overlapping(off, this.cursor));
+      this.cursor = off + len;
+    }
     return this.arena + off;
+  }
+
+  /** Counts `n` elements of zero size toward the payload's MAX_EMPTY_ELEMENTS (before they are decoded). */
+  empties(n: number, path: string): void {
+    const total = this.empty + n;
+    if (total > MAX_EMPTY_ELEMENTS) throw tooManyEmpties(total, path);
+    this.empty = total;
   }
 
   bytes(at: number, max: number, path: string): Uint8Array {
