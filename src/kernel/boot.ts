@@ -5,7 +5,7 @@ import { startProcess } from '../sandbox/process.ts';
 import { startWorker } from '../sandbox/worker.ts';
 import { loadPolicy, type SecurityModuleOptions } from '../security/index.ts';
 import type { PolicyIR } from '../security/ir.ts';
-import { Kernel, type Spawner, type TaskExit } from './kernel.ts';
+import { Kernel, type KernelOptions, type Spawner, type TaskExit } from './kernel.ts';
 import type { PlanTask, SolutionPlan } from './plan.ts';
 import type { WireSchema } from './schema.ts';
 import { compileSchema } from './validate.ts';
@@ -33,9 +33,10 @@ function checkPlan(value: unknown, classes: number): SolutionPlan {
   return plan;
 }
 
-export function bootImage(image: VerifiedImage, options: BootOptions): { kernel: Kernel; done: Promise<readonly TaskExit[]> } {
+/** What the kernel runs, read from a verified image: each part checked as it is loaded. */
+export function loadImageParts(image: VerifiedImage, audit?: SecurityModuleOptions['audit']): Pick<KernelOptions, 'plan' | 'security' | 'schema' | 'bundle'> {
   const ir = parseBlob(image, 'policy') as PolicyIR;
-  const security = loadPolicy(ir, options.audit ? { audit: options.audit } : {});
+  const security = loadPolicy(ir, audit ? { audit } : {});
   const schema = compileSchema(parseBlob(image, 'schema') as WireSchema);
   const plan = checkPlan(parseBlob(image, 'plan'), ir.classes.length);
   const bundles = new Map<string, string>();
@@ -44,9 +45,14 @@ export function bootImage(image: VerifiedImage, options: BootOptions): { kernel:
     if (code === undefined) bundles.set(task.bundle, (code = new TextDecoder().decode(image.blob(task.bundle))));
     return code;
   };
-  const spawn: Spawner = (task, start, events) => {
+  return { plan, security, schema, bundle };
+}
+
+/** Starts each task's sandbox by its isolation tier. */
+export function tierSpawner(dataDir: string): Spawner {
+  return (task, start, events) => {
     const limits = { memoryMiB: task.limits.memoryMiB, blockMs: task.limits.blockMs };
-    if (task.isolation === 'process') return startProcess(start, limits, task.resources, options.dataDir, events);
+    if (task.isolation === 'process') return startProcess(start, limits, task.resources, dataDir, events);
     if (task.isolation === 'wasm') {
       // Not built yet: refuse to start it, with a reason, rather than run it in a weaker tier.
       queueMicrotask(() => events.onExit({ code: 1, reason: 'the wasm isolation tier is not available in this Citadel version' }));
@@ -54,7 +60,10 @@ export function bootImage(image: VerifiedImage, options: BootOptions): { kernel:
     }
     return startWorker(start, limits, events);
   };
-  const kernel = new Kernel({ plan, security, schema, bundle, spawn, log: options.log });
+}
+
+export function bootImage(image: VerifiedImage, options: BootOptions): { kernel: Kernel; done: Promise<readonly TaskExit[]> } {
+  const kernel = new Kernel({ ...loadImageParts(image, options.audit), spawn: tierSpawner(options.dataDir), log: options.log });
   kernel.boot();
   return { kernel, done: kernel.done };
 }

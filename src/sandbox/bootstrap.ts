@@ -93,5 +93,6 @@ export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<Star
     } catch (err) {
       crash(err);
     }
+    link.post({ t: 'ready' });
   }
 }

@@ -45,6 +45,7 @@ export function startProcess(start: StartMessage, limits: SandboxLimits, resourc
     if (message instanceof ArrayBuffer) events.onFrame(message);
     else if (isControlFromSandbox(message)) {
       if (message.t === 'pong') watchdog.pong();
+      else if (message.t === 'ready') watchdog.started();
       else reason ??= `crashed: ${message.message}`;
     } else kill('sent something that is neither a frame nor a control message');
   });

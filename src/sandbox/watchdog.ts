@@ -8,9 +8,16 @@ export interface Watched {
   kill(reason: string): void;
 }
 
+/**
+ * Starting (loading SES, locking down, evaluating the bundle) may take far longer than a normal
+ * event-loop turn when many entities boot on few cores, so it gets its own, larger budget.
+ */
+export const START_BUDGET_MS = 15_000;
+
 export class Watchdog {
   readonly #target: Watched;
   readonly #blockMs: number;
+  #started = false;
   readonly #externalLimit: number;
   #lastPong = Date.now();
   #n = 0;
@@ -30,6 +37,12 @@ export class Watchdog {
     this.#lastPong = Date.now();
   }
 
+  /** The entity finished its top-level code: the event-loop budget applies from now on. */
+  started(): void {
+    this.#started = true;
+    this.#lastPong = Date.now();
+  }
+
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#timer);
@@ -38,7 +51,12 @@ export class Watchdog {
   #tick(): void {
     if (this.#stopped) return;
     const silent = Date.now() - this.#lastPong;
-    if (silent > this.#blockMs) {
+    if (!this.#started && silent > START_BUDGET_MS) {
+      this.stop();
+      this.#target.kill(`did not finish starting within ${START_BUDGET_MS} ms (its top-level code never returned)`);
+      return;
+    }
+    if (this.#started && silent > this.#blockMs) {
       this.stop();
       this.#target.kill(`blocked its event loop for more than ${this.#blockMs} ms (limits.blockMs)`);
       return;

@@ -33,6 +33,7 @@ export function startWorker(start: StartMessage, limits: SandboxLimits, events: 
     if (message instanceof ArrayBuffer) events.onFrame(message);
     else if (isControlFromSandbox(message)) {
       if (message.t === 'pong') watchdog.pong();
+      else if (message.t === 'ready') watchdog.started();
       else reason ??= `crashed: ${message.message}`;
     } else kill('sent something that is neither a frame nor a control message');
   });
