@@ -46,12 +46,37 @@ response src=kl.core.Core { grant () }
 
 request src=app.Client, dst=app.Server, endpoint=greeter, method=Greet { grant () }
 response src=app.Server, dst=app.Client { grant () }
+
+// Policy tests: \`citadel test\` runs them with no entities started.
+assert "only the client may greet" {
+    setup {
+        server <- execute dst=app.Server
+        client <- execute dst=app.Client
+    }
+    sequence "the client greets the server" {
+        grant client ~> server:greeter.Greet { name : "world" }
+        grant response src=server dst=client endpoint=greeter method=Greet { greeting : "hello, world" }
+    }
+    sequence "the server may not call itself" {
+        deny server ~> server:greeter.Greet { name : "me" }
+    }
+}
 `,
   'src/Server.ts': `// The server entity: answers Greet calls.
-export {};
+import { serve } from 'citadel';
+import { createServerDispatcher } from '../gen/app.Server.edl.ts';
+
+serve(createServerDispatcher({
+  greeter: { Greet: ({ name }) => ({ greeting: \`hello, \${name}\` }) },
+}));
 `,
   'src/Client.ts': `// The client entity: calls the server once.
-export {};
+import { connect } from 'citadel';
+import { GreeterProxy } from '../gen/app.Greeter.idl.ts';
+
+const channel = connect('server');
+const greeter = new GreeterProxy(channel, channel.riid('greeter'));
+console.log((await greeter.Greet({ name: 'world' })).greeting);
 `,
 };
 
@@ -65,6 +90,6 @@ export function runInit(dir: string): number {
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, text);
   }
-  process.stdout.write(`created solution in ${dir}: ${Object.keys(FILES).join(', ')}\nnext: citadel check ${dir}\n`);
+  process.stdout.write(`created solution in ${dir}: ${Object.keys(FILES).join(', ')}\nnext: citadel check ${dir}, then citadel run ${dir}\n`);
   return 0;
 }
