@@ -23,6 +23,15 @@ export interface BootInfo {
 /** Handle 0 of every entity reaches the kernel (class kl.core.Core), through the policy like any call. */
 export const KERNEL_HANDLE = 0;
 
+/** Rights a handle carries; a handle passed on keeps some of its rights, never gains any. */
+export const Rights = {
+  /** Make calls through the channel. */
+  call: 1,
+  /** Pass the handle on to another entity in a message. */
+  transfer: 2,
+} as const;
+export const ALL_RIGHTS = Rights.call | Rights.transfer;
+
 export interface HostInterface {
   readonly boot: BootInfo;
   /** Sends one frame (transferred: the buffer is detached afterwards). */

@@ -1,10 +1,10 @@
 // The entity library: what entity code imports as `citadel`. Channels come from init.yaml; calls
 // go through generated proxies; serving takes a generated dispatcher.
 import { Channel, CallFailed, Runtime, type CallFailure } from './runtime.ts';
-import type { HostInterface, HostFs } from './host.ts';
+import { ALL_RIGHTS, Rights, type HostInterface, type HostFs } from './host.ts';
 import type { ServerDispatch } from './wire.ts';
 
-export { Channel, CallFailed, type CallFailure, type HostFs };
+export { ALL_RIGHTS, Channel, CallFailed, Rights, type CallFailure, type HostFs };
 export { IdlErrorReply, CodecError } from './wire.ts';
 
 declare const __citadel: HostInterface;

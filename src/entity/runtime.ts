@@ -52,6 +52,11 @@ export class Channel implements ClientTransport {
     this.#endpoints = endpoints;
   }
 
+  /** This channel's number in the entity's own handle table (to pass it on in `CallOptions.handles`). */
+  get handle(): number {
+    return this.#handle;
+  }
+
   /** RIID of the server's endpoint `name` (KasperskyOS ServiceLocatorGetRiid). */
   riid(endpoint: string): number {
     const riid = this.#endpoints[endpoint];

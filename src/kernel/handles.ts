@@ -1,13 +1,7 @@
 // Per-entity handle tables: small integers that name channels (and the kernel) in one entity's
 // view only. An entity can use only the handles in its own table; identity comes from the table.
 
-export const Rights = {
-  /** Make calls through the channel. */
-  call: 1,
-  /** Pass the handle on to another entity in a message. */
-  transfer: 2,
-} as const;
-export const ALL_RIGHTS = Rights.call | Rights.transfer;
+export { ALL_RIGHTS, Rights } from '../entity/host.ts';
 
 /** A static channel from init.yaml (or a copy of one handed over in a message). */
 export interface ChannelRecord {
