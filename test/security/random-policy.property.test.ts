@@ -67,7 +67,7 @@ test('a random policy never throws, and its denied decisions never change model 
   assert.ok(divergenceChecks > 1000);
 });
 
-test('the check above can fail: a module that keeps a denied decision's change diverges', () => {
+test('the check above can fail: a denied decision that kept its change would be visible later', () => {
   // Flow init then a vetoing binding: if the init were committed despite the denial, a second
   // init would be denied ("already attached") in A but granted in B.
   const ir = policy({ objects: OBJECTS, bindings: [bind('request', {}, [rule('flow', 'init', dict({ sid: dstSid }))]), bind('request', {}, [assert_(bin('<', msg('value'), lit(1)))])] });
