@@ -191,6 +191,7 @@ export class ExprCompiler {
     const resolved = this.method(e.callee.text, e.callee.span, 'expr');
     if (!resolved) { this.compile(e.arg); return ANY; }
     const arg = this.checkArg(resolved.sig.arg, e.arg, `${callee}`);
+    if (resolved.object.model === 'Regex' && resolved.method === 'match') this.checkPattern(e.arg);
     const ir: IrExpr = { k: 'call', object: resolved.object.name, method: resolved.method, arg: arg.ir, origin: this.scope.origin(e.span) };
     return {
       ir,
@@ -198,6 +199,14 @@ export class ExprCompiler {
       ...(resolved.object.model === 'Flow' && resolved.method === 'query' ? { flowObject: resolved.object } : {}),
       ...(resolved.object.model === 'Regex' && resolved.method === 'select' ? { regexSelect: true } : {}),
     };
+  }
+
+  /** A literal `pattern` of `re.match` must compile, as `re.select` arms must. */
+  private checkPattern(arg: PslExpr): void {
+    if (arg.kind !== 'record') return;
+    const pattern = arg.entries.find((en) => recordKeyText(en.key) === 'pattern')?.value;
+    if (pattern?.kind !== 'string') return;
+    try { new RegExp(pattern.value); } catch (err) { this.diags.error(pattern.span, `invalid regular expression: ${(err as Error).message}`); }
   }
 
   /** Resolves `obj.method` (or a bare Base method) and checks it has the role wanted. */

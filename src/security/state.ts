@@ -6,11 +6,14 @@ export class Transaction {
   readonly stores: Store<unknown>[] = [];
   readonly dirty: Store<unknown>[] = [];
 
+  // Most decisions touch no state: return before writing `length`, which is measurably costly.
   commit(): void {
+    if (this.dirty.length === 0) return;
     for (const s of this.dirty) s.commit();
     this.dirty.length = 0;
   }
   abort(): void {
+    if (this.dirty.length === 0) return;
     for (const s of this.dirty) s.abort();
     this.dirty.length = 0;
   }

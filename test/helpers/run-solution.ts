@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { buildSolution, type BuildResult } from '../../src/build/build.ts';
 import { generateKeyPair, verifyImage, type KeyPair } from '../../src/image/index.ts';
 import { bootImage } from '../../src/kernel/boot.ts';
@@ -30,6 +31,16 @@ export interface RunResult {
   readonly dataDir: string;
   /** Wall time from boot to the end of the run. */
   readonly ms: number;
+}
+
+/**
+ * A Cleanup for a whole test file: call it at the top level of the file (node:test runs an
+ * \`after\` registered inside a \`before\` hook right after that hook, not at the end).
+ */
+export function fileCleanup(): Cleanup {
+  const fns: (() => void)[] = [];
+  after(() => { for (const fn of fns.splice(0).reverse()) fn(); });
+  return { after: (fn: () => void) => { fns.push(fn); } } as Cleanup;
 }
 
 /** One key per test process: generating is cheap, but there is no reason to do it per run. */
@@ -84,6 +95,8 @@ export async function runSolution(t: Cleanup, files: SolutionFiles, options: Run
     throw new Error(`the solution did not end within ${timeoutMs} ms; log so far:\n${entries.join('\n')}`);
   }
   const lines = entries.flatMap((e) => e.replace(/\n$/, '').split('\n'));
+  // CITADEL_TEST_LOG=1 prints every run's log, for debugging a test.
+  if (process.env['CITADEL_TEST_LOG']) process.stderr.write(`---- ${path.basename(dir)} (${Date.now() - started} ms)\n${lines.join('\n')}\n`);
   return { lines, entries, exits: outcome, dir, dataDir, ms: Date.now() - started };
 }
 
