@@ -39,7 +39,10 @@ export async function bundleEntity(entry: string, solutionRoot: string): Promise
     });
     const esm = result.outputFiles[0]?.text ?? '';
     if (/^export\s/m.test(esm)) {
-      return { code: undefined, errors: [{ file: path.relative(solutionRoot, entry), line: 0, col: 0, text: 'an entity module must not export anything: its top-level code is the program', lineText: '' }] };
+      const text = /__commonJS/.test(esm)
+        ? 'the entity was bundled as CommonJS because it uses `module`, `exports`, `require` or direct `eval`; entities are ES modules with no such globals'
+        : 'an entity module must not export anything: its top-level code is the program';
+      return { code: undefined, errors: [{ file: path.relative(solutionRoot, entry), line: 0, col: 0, text, lineText: '' }] };
     }
     const code = `(async () => {\n${esm}\n})();\n`;
     const errors = REJECTED.flatMap(({ pattern, why }) => {

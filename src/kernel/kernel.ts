@@ -66,6 +66,25 @@ interface Entity {
   queuedBytes: number;
   abuse: number;
   stopping: string | undefined;
+  /** Kernel request ids of calls whose client is gone: their late replies are dropped quietly. */
+  readonly orphaned: Set<number>;
+  /** Calls to the kernel itself (handle 0) not yet answered. */
+  kernelInFlight: number;
+}
+
+/** Control characters an entity could use to fake log lines or rewrite a terminal, made visible. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Entity text as log lines, every one of them carrying the entity's own prefix. */
+function entityLines(task: string, text: string): string {
+  return visible(text).split('\n').map((line) => `[${task}] ${line}`).join('\n');
+}
+
+/** Entity-supplied text inside a kernel line (crash reasons): one line, nothing hidden. */
+function oneLine(text: string): string {
+  return visible(text).replaceAll('\n', ' ⏎ ');
 }
 
 const KERNEL_SID = 1;
@@ -139,10 +158,11 @@ export class Kernel {
     const entity: Entity = {
       task, sid, handles, pending: new Map(), slots: new Map(), slotChannels: new Map(), core: undefined!,
       sandbox: undefined, alive: true, nextRequest: 1, outgoing: 0, queuedBytes: 0, abuse: 0, stopping: undefined,
+      orphaned: new Set(), kernelInFlight: 0,
     };
     Object.assign(entity, {
       core: createCoreServices({
-        log: (_level, text) => this.#o.log(`[${task.name}] ${text}`),
+        log: (_level, text) => this.#o.log(entityLines(task.name, text)),
         exit: () => undefined,
         closeHandle: (n) => handles.close(n),
         copyHandle: (n, rights) => {
@@ -184,6 +204,7 @@ export class Kernel {
     const isKernel = h.handle === KERNEL_HANDLE;
     const entry = isKernel ? undefined : client.handles.get(h.handle);
     if (!isKernel && !entry) return this.#refuse(client, h, Status.invalidMessage, `no handle ${h.handle} in ${client.task.name}'s handle table`);
+    if (entry && (entry.rights & Rights.call) === 0) return this.#refuse(client, h, Status.invalidMessage, `handle ${h.handle} lacks the call right (rights ${entry.rights})`);
     const server = entry ? this.#entities.get(entry.channel.server) : undefined;
     const dstClass = isKernel ? this.#coreClass : server?.task.classIndex ?? this.#o.plan.tasks.find((t) => t.name === entry!.channel.server)?.classIndex ?? -1;
     const method = this.#o.schema.method(dstClass, h.riid, h.mid);
@@ -233,6 +254,7 @@ export class Kernel {
   }
 
   #reply(server: Entity, frame: ArrayBuffer, h: FrameHeader): void {
+    if (server.orphaned.delete(h.requestId)) return; // the caller is gone; nobody to answer
     const p = server.pending.get(h.requestId);
     if (!p || p.slot !== h.handle || p.riid !== h.riid || p.mid !== h.mid) {
       return this.#abuse(server, `sent a reply to call ${h.requestId} it never received`);
@@ -241,7 +263,7 @@ export class Kernel {
     this.#release(p, server);
     const back: FrameHeader = { ...h, handle: p.clientHandle, requestId: p.clientRequestId };
     if (h.kind === FrameKind.fault) {
-      return this.#fault(p.client, back, Status.serverFault, `${server.task.name} failed to serve the call: ${new TextDecoder().decode(payloadOf(frame, h)).slice(0, 1024)}`);
+      return this.#fault(p.client, back, Status.serverFault, `${server.task.name} failed to serve the call: ${oneLine(new TextDecoder().decode(payloadOf(frame, h)).slice(0, 1024))}`);
     }
     const which = h.kind === FrameKind.reply ? 'response' : 'error';
     const shape = which === 'response' ? p.method.response : p.method.error;
@@ -260,15 +282,23 @@ export class Kernel {
   }
 
   async #kernelCall(client: Entity, h: FrameHeader, method: CompiledMethod, payload: Uint8Array): Promise<void> {
+    // Kernel calls obey the same in-flight limit as channels; answering on a later turn lets a
+    // burst accumulate, so a flood is refused as Busy instead of growing the reply queue.
+    if (client.kernelInFlight >= client.task.limits.inFlight) {
+      return this.#fault(client, h, Status.busy, `${client.kernelInFlight} kernel calls already in flight (limits.inFlight = ${client.task.limits.inFlight})`);
+    }
     client.outgoing++;
+    client.kernelInFlight++;
     let result;
     try {
+      await new Promise((resolve) => setImmediate(resolve));
       result = await client.core(h.riid, h.mid, payload.slice());
     } catch (err) {
-      client.outgoing--;
       return this.#fault(client, h, Status.serverFault, `kernel: ${(err as Error).message}`);
+    } finally {
+      client.outgoing--;
+      client.kernelInFlight--;
     }
-    client.outgoing--;
     const which = result.kind === 'reply' ? 'response' : 'error';
     const shape = which === 'response' ? method.response : method.error;
     if (!this.#decide(which, client, this.#coreClass, KERNEL_SID, client.task.classIndex, client.sid, h, shape, result.payload, client.task.name, 'kernel')) return;
@@ -347,7 +377,7 @@ export class Kernel {
     const reason = entity.stopping?.replace(/^!/, '') ?? exit.reason;
     const code = deliberate ? 0 : exit.code;
     this.#exits.push({ task: entity.task.name, code, ...(reason ? { reason } : {}), stopped: deliberate });
-    this.#o.log(`[kernel] ${entity.task.name} ${deliberate ? `stopped: ${reason}` : code === 0 ? 'exited' : `failed (exit code ${code})${reason ? `: ${reason}` : ''}`}`);
+    this.#o.log(`[kernel] ${entity.task.name} ${deliberate ? `stopped: ${reason}` : code === 0 ? 'exited' : `failed (exit code ${code})${reason ? `: ${oneLine(reason)}` : ''}`}`);
     // Calls waiting on this entity fail now; nobody hangs because a server died.
     for (const [, p] of entity.pending) {
       this.#release(p, entity);
@@ -355,6 +385,15 @@ export class Kernel {
         Status.notConnected, `${entity.task.name} ended before replying`);
     }
     entity.pending.clear();
+    // Calls it made are abandoned: servers stop waiting on it (and may then be stopped themselves).
+    for (const server of this.#entities.values()) {
+      for (const [id, p] of server.pending) {
+        if (p.client !== entity) continue;
+        server.pending.delete(id);
+        this.#release(p, server);
+        if (server.alive) server.orphaned.add(id);
+      }
+    }
     const restarts = this.#restarts.get(entity.task.name) ?? 0;
     const restart = entity.task.restart;
     if (!deliberate && code !== 0 && restart.mode === 'on-failure' && restarts < restart.maxRestarts && !this.#finished) {
@@ -376,8 +415,8 @@ export class Kernel {
       for (const e of this.#entities.values()) {
         if (!e.alive || e.stopping || Object.keys(e.task.endpoints).length === 0 || e.outgoing > 0 || e.pending.size > 0) continue;
         const reachable = [...this.#entities.values()].some((c) => c !== e && c.alive && !c.stopping && c.handles.reaches(e.task.name));
-        const restartable = [...this.#entities.values()].some((c) => !c.alive && c.task.restart.mode === 'on-failure' && (this.#restarts.get(c.task.name) ?? 0) < c.task.restart.maxRestarts);
-        if (!reachable && !restartable) {
+        // A failed task is restarted as soon as it exits, so only living entities can call again.
+        if (!reachable) {
           void this.#stop(e, 'no living clients');
           changed = true;
         }

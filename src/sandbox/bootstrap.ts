@@ -25,6 +25,12 @@ export interface KernelLink {
 // Uncaught errors are left to this bootstrap's own handlers, which report them to the kernel.
 const LOCKDOWN = { errorTaming: 'safe', overrideTaming: 'moderate', errorTrapping: 'none', unhandledRejectionTrapping: 'none', consoleTaming: 'unsafe', stackFiltering: 'concise', domainTaming: 'safe' };
 
+/** Bytes outside the JS heap: ArrayBuffers and other external memory of this thread or process. */
+function externalBytes(): number {
+  const m = process.memoryUsage();
+  return m.external + m.arrayBuffers;
+}
+
 /** Waits for the start message, then runs the entity. */
 export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<StartMessage['fs']>) => HostFs): void {
   lockdown(LOCKDOWN);
@@ -46,7 +52,8 @@ export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<Star
       return;
     }
     const control = message as ControlToSandbox;
-    if (control.t === 'ping') link.post({ t: 'pong', n: control.n });
+    // The bootstrap, not the entity, answers: a pong also reports memory outside the heap.
+    if (control.t === 'ping') link.post({ t: 'pong', n: control.n, external: externalBytes() });
     else if (control.t === 'stop') link.exit(0);
     else if (control.t === 'start' && !started) {
       started = true;

@@ -1,13 +1,34 @@
 // File access for process-tier entities: plain-data functions over node:fs, confined to the roots
-// init.yaml `resources.fs` grants. The OS-level permission model enforces the same roots again.
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// init.yaml `resources.fs` grants. The OS-level permission model enforces the same roots again,
+// but it follows symlinks, so this layer resolves them and checks where a path really leads.
+import { appendFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostFs } from '../entity/host.ts';
 
-function inside(base: string, roots: readonly string[], p: string, what: string): string {
+function within(roots: readonly string[], abs: string): boolean {
+  return roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+}
+
+/** The real location of `abs`: resolved through symlinks as far as the path exists. */
+async function realLocation(abs: string): Promise<string> {
+  let existing = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await realpath(existing), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return abs;
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+async function inside(base: string, roots: readonly string[], realRoots: Promise<string[]>, p: string, what: string): Promise<string> {
   if (typeof p !== 'string' || p.includes('\0')) throw new TypeError(`${what}: a path must be a string without NUL`);
   const abs = path.resolve(base, p);
-  if (!roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) {
+  if (!within(roots, abs) || !within(await realRoots, await realLocation(abs))) {
     throw new Error(`${what} ${p}: outside the paths this entity may use (${roots.join(', ') || 'none'})`);
   }
   return abs;
@@ -16,22 +37,25 @@ function inside(base: string, roots: readonly string[], p: string, what: string)
 /** Relative paths resolve against `base`, the directory the `resources.fs` paths are relative to. */
 export function makeHostFs(roots: { readonly base: string; readonly read: readonly string[]; readonly write: readonly string[] }): HostFs {
   const readable = [...roots.read, ...roots.write];
-  const r = (p: string) => inside(roots.base, readable, p, 'read');
-  const w = (p: string) => inside(roots.base, roots.write, p, 'write');
+  const real = (list: readonly string[]) => Promise.all(list.map(realLocation));
+  const realReadable = real(readable);
+  const realWritable = real(roots.write);
+  const r = (p: string) => inside(roots.base, readable, realReadable, p, 'read');
+  const w = (p: string) => inside(roots.base, roots.write, realWritable, p, 'write');
   return {
-    readFile: async (p) => new Uint8Array(await readFile(r(p))),
-    writeFile: async (p, data) => { await writeFile(w(p), Uint8Array.from(data)); },
-    appendFile: async (p, data) => { await appendFile(w(p), Uint8Array.from(data)); },
-    readdir: async (p) => (await readdir(r(p))).map(String),
+    readFile: async (p) => new Uint8Array(await readFile(await r(p))),
+    writeFile: async (p, data) => { await writeFile(await w(p), Uint8Array.from(data)); },
+    appendFile: async (p, data) => { await appendFile(await w(p), Uint8Array.from(data)); },
+    readdir: async (p) => (await readdir(await r(p))).map(String),
     stat: async (p) => {
-      const s = await stat(r(p));
+      const s = await stat(await r(p));
       return { size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
     },
     // One level at a time: a recursive mkdir probes parents outside the grant, which the permission model refuses.
     mkdir: async (p) => {
-      try { await mkdir(w(p)); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
+      try { await mkdir(await w(p)); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
     },
-    rm: async (p) => { await rm(w(p), { recursive: true, force: true }); },
-    rename: async (from, to) => { await rename(w(from), w(to)); },
+    rm: async (p) => { await rm(await w(p), { recursive: true, force: true }); },
+    rename: async (from, to) => { await rename(await w(from), await w(to)); },
   };
 }

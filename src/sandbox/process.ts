@@ -36,16 +36,21 @@ export function startProcess(start: StartMessage, limits: SandboxLimits, resourc
     reason ??= why;
     child.kill('SIGKILL');
   };
-  // A process's memory is bounded by its heap flag and the OS; only liveness is watched here.
-  const watchdog = new Watchdog({ ping: (n) => { if (child.connected) child.send({ t: 'ping', n }); }, externalBytes: async () => undefined, kill }, limits.blockMs, Infinity);
+  // The heap flag bounds only the JS heap; memory outside it (ArrayBuffers) is what the
+  // bootstrap reports with each pong, held to the same limit as in the worker tier.
+  let external: number | undefined;
+  const watchdog = new Watchdog({ ping: (n) => { if (child.connected) child.send({ t: 'ping', n }); }, externalBytes: async () => external, kill },
+    limits.blockMs, limits.memoryMiB * 2 ** 20);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4096); });
 
   child.on('message', (message: unknown) => {
     if (message instanceof ArrayBuffer) events.onFrame(message);
     else if (isControlFromSandbox(message)) {
-      if (message.t === 'pong') watchdog.pong();
-      else if (message.t === 'ready') watchdog.started();
+      if (message.t === 'pong') {
+        watchdog.pong();
+        external = message.external;
+      } else if (message.t === 'ready') watchdog.started();
       else reason ??= `crashed: ${message.message}`;
     } else kill('sent something that is neither a frame nor a control message');
   });

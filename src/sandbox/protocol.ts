@@ -16,7 +16,8 @@ export type ControlToSandbox =
   | { readonly t: 'stop' };
 
 export type ControlFromSandbox =
-  | { readonly t: 'pong'; readonly n: number }
+  /** `external`: bytes outside the JS heap (ArrayBuffers), as the sandbox's own runtime counts them. */
+  | { readonly t: 'pong'; readonly n: number; readonly external?: number }
   /** The entity's top-level code has run: from now on the event-loop watchdog applies. */
   | { readonly t: 'ready' }
   /** The entity's code threw (at top level, in a timer or in a rejected promise nobody handled). */
@@ -25,7 +26,7 @@ export type ControlFromSandbox =
 export function isControlFromSandbox(m: unknown): m is ControlFromSandbox {
   if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
   const o = m as Record<string, unknown>;
-  if (o['t'] === 'pong') return typeof o['n'] === 'number';
+  if (o['t'] === 'pong') return typeof o['n'] === 'number' && (o['external'] === undefined || typeof o['external'] === 'number');
   if (o['t'] === 'ready') return true;
   if (o['t'] === 'crash') return typeof o['message'] === 'string' && o['message'].length <= 4096;
   return false;

@@ -12,7 +12,7 @@ const client = (task: string, extra = '', target = 'honest') =>
   `- name: t.Client\n  task: ${task}\n  path: src/${task}.ts\n  connections:\n  - target: ${target}\n    id: svc\n${extra}`;
 
 const INIT = `entities:
-${client('hog', '  limits:\n    blockMs: 300\n')}${client('heapbomb', '  limits:\n    memoryMiB: 32\n    blockMs: 1500\n')}${client('abbomb', '  limits:\n    memoryMiB: 32\n    blockMs: 400\n')}${client('recurse')}${client('patient')}${client('bystander')}${client('rfclient', '', 'replyflooder')}- name: t.Server
+${client('hog', '  limits:\n    blockMs: 300\n')}${client('heapbomb', '  limits:\n    memoryMiB: 32\n    blockMs: 5000\n')}${client('abbomb', '  limits:\n    memoryMiB: 32\n    blockMs: 400\n')}${client('recurse')}${client('patient')}${client('bystander')}${client('rfclient', '', 'replyflooder')}${client('pbomb', '  isolation: process\n  limits:\n    memoryMiB: 32\n    blockMs: 1000\n')}- name: t.Server
   task: honest
 - name: t.Raw
   task: replyflooder
@@ -55,6 +55,9 @@ for (let i = 0; i < 40; i++) {
 }
 console.log('ABBOMB SURVIVED with ' + keep.length);
 `;
+
+// The same bomb in the process tier.
+const PBOMB = ABBOMB.replaceAll('abbomb', 'pbomb').replace('ABBOMB SURVIVED', 'PBOMB SURVIVED');
 
 const RECURSE = `${PRELUDE}
 const down = (n: number): number => down(n + 1) + 1;
@@ -113,6 +116,7 @@ before(async () => {
     'src/hog.ts': HOG,
     'src/heapbomb.ts': HEAPBOMB,
     'src/abbomb.ts': ABBOMB,
+    'src/pbomb.ts': PBOMB,
     'src/recurse.ts': RECURSE,
     'src/patient.ts': PATIENT,
     'src/bystander.ts': BYSTANDER,
@@ -143,6 +147,17 @@ test('dos: an ArrayBuffer bomb is terminated by the external-memory poll', () =>
   const exit = exitOf(run, 'abbomb')!;
   assert.equal(exit.code, 1, JSON.stringify(exit));
   assert.match(exit.reason ?? '', /^used \d+\.\d MiB of memory outside its heap, over its 32 MiB limit \(limits\.memoryMiB\)$/);
+}));
+
+test('dos: an ArrayBuffer bomb in the process tier is terminated too (limits.memoryMiB)', () => refused('dos', 'arraybuffer-bomb-process-tier', () => {
+  assert.ok(linesOf(run, 'pbomb').includes('pbomb: BEFORE'), run.lines.join('\n'));
+  // BUG: the process tier's watchdog polls no memory (externalBytes → undefined) and
+  // --max-old-space-size covers only the JS heap, so 640 MiB of ArrayBuffers pass a 32 MiB limit.
+  const survived = linesOf(run, 'pbomb').find((l) => l.startsWith('PBOMB SURVIVED'));
+  assert.equal(survived, undefined, `the process-tier entity kept ${survived?.replace('PBOMB SURVIVED with ', '')} × 16 MiB of ArrayBuffers under a 32 MiB limit`);
+  const exit = exitOf(run, 'pbomb')!;
+  assert.notEqual(exit.code, 0, JSON.stringify(exit));
+  assert.match(exit.reason ?? '', /memory|MiB/);
 }));
 
 test('dos: deep recursion is a RangeError inside the entity only', () => refused('dos', 'deep-recursion', () => {
@@ -176,16 +191,16 @@ test('dos: the bystander was served throughout, and the kernel survived every at
 // ---- call flood: flow control and the host's memory ----------------------------------------
 
 const FLOODER = `${PRELUDE}
-${RAW_TS.replace(/^declare const __citadel[\s\S]*?\n};\n/m, '')}
+${RAW_TS}
 const N = 5000;
 const outcomes = await Promise.all(Array.from({ length: N }, () => svc.Slow({ ms: 20 }).then(() => 'ok', (e) => e instanceof CallFailed ? e.status : 'other')));
 const tally: Record<string, number> = {};
 for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
 report('flood', tally);
 // Raw: 50000 call frames in one synchronous burst, none awaited.
-const S = (__citadel as any).boot.channels.svc.handle;
+const S = __citadel.boot.channels.svc.handle;
 const payload = strPayload('f');
-for (let i = 0; i < 50000; i++) (__citadel as any).send(frame({ handle: S, riid: 0, mid: ${MID.Echo}, requestId: 0x70000000 + i }, payload));
+for (let i = 0; i < 50000; i++) __citadel.send(frame({ handle: S, riid: 0, mid: ${MID.Echo}, requestId: 0x70000000 + i }, payload));
 // Once the server has answered what was let in, the channel takes calls again.
 let after = 'never';
 for (let i = 0; i < 100 && after === 'never'; i++) {

@@ -58,6 +58,7 @@ report('globalThis.process', attempt(() => g.process));
 report('Function-this', attempt(() => Function('return this')()));
 report('Function-process', attempt(() => Function('return typeof process')()));
 report('ctor-ctor', attempt(() => ({}).constructor.constructor('return process')()));
+report('this-ctor', attempt(() => ({ m(this: any) { return this.constructor.constructor('return process')(); } }).m()));
 report('fn-ctor', attempt(() => (function () {}).constructor('return process')()));
 report('async-ctor', attempt(() => (async function () {}).constructor('return process')));
 report('gen-ctor', attempt(() => (function* () {}).constructor('return process')));
@@ -125,6 +126,8 @@ report('endowment-descriptors', Object.entries(Object.getOwnPropertyDescriptors(
 report('endowment-fn-ctor', attempt(() => host.send.constructor('return process')()));
 report('endowment-toString', { send: Function.prototype.toString.call(host.send), exit: Function.prototype.toString.call(host.exit) });
 report('hostFs-worker', typeof hostFs());
+// The environment is init.yaml's (none here), never the host's.
+report('boot-env', { env: host.boot.env, args: host.boot.args });
 // Crafted objects handed to the endowment are refused by the host, not trusted.
 report('send-proxy', attempt(() => host.send(new Proxy(new ArrayBuffer(32), {}))));
 report('send-fake-buffer', attempt(() => host.send(Object.create(ArrayBuffer.prototype))));
@@ -303,6 +306,7 @@ test('escape: Function("return this")() has no process', () => refused('escape',
 
 test('escape: this.constructor.constructor("return process")() throws', () => refused('escape', 'constructor-constructor', () => {
   threw('ctor-ctor', /^TypeError: Function\.prototype\.constructor is not a valid constructor/);
+  threw('this-ctor', /^TypeError: Function\.prototype\.constructor is not a valid constructor/);
   threw('fn-ctor', /^TypeError: Function\.prototype\.constructor is not a valid constructor/);
   threw('reflect-ctor', /^TypeError/);
 }));
@@ -394,6 +398,7 @@ test('escape: the endowment is hardened (no mutation, no getters, no additions)'
   threw('endowment-fn-ctor', /^TypeError: Function\.prototype\.constructor is not a valid constructor/);
   assert.deepEqual(prober.get('endowment-descriptors'), ['boot:data', 'send:data', 'receive:data', 'keepAlive:data', 'setTimer:data', 'clearTimer:data', 'exit:data']);
   assert.equal(prober.get('hostFs-worker'), 'undefined');
+  assert.deepEqual(prober.get('boot-env'), { env: {}, args: [] }, 'host environment variables reached the entity');
 }));
 
 test('escape: objects that only look like frames are refused by the host', () => refused('escape', 'endowment-fake-frames', () => {

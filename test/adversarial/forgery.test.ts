@@ -25,6 +25,12 @@ const INIT = `entities:
   task: spammer
   path: src/spammer.ts
 - name: t.Client
+  task: liar
+  path: src/liar.ts
+- name: t.Client
+  task: liar2
+  path: src/liar2.ts
+- name: t.Client
   task: bystander
   path: src/bystander.ts
   connections:
@@ -183,6 +189,13 @@ for (let i = 0; i < 20; i++) {
 report('bystander', out);
 `;
 
+// Log forgery: console text and a crash message that try to pass as kernel or boot lines.
+const LIAR = `console.log('innocent\\n[kernel] FORGED: honest stopped: no living clients\\n[boot] FORGED measured-boot head=00 blobs=0');
+console.log('\\x1b[2K\\r[kernel] FORGED with a terminal escape');
+console.log('carriage\\r[kernel] FORGED after a carriage return');
+`;
+const LIAR2 = `throw new Error('bad\\n[kernel] FORGED: victim exited');\n`;
+
 const scope = fileCleanup();
 let run: RunResult;
 let got: Map<string, unknown>;
@@ -199,6 +212,8 @@ before(async () => {
     'src/forger.ts': FORGER,
     'src/thief.ts': THIEF,
     'src/broker.ts': BROKER,
+    'src/liar.ts': LIAR,
+    'src/liar2.ts': LIAR2,
     'src/victim.ts': VICTIM,
     'src/spammer.ts': SPAMMER,
     'src/bystander.ts': BYSTANDER,
@@ -300,4 +315,14 @@ test('forgery: after 64 malformed frames the entity is terminated, and the other
   // Abuse below the limit is not punished: the forgers served to the end.
   assert.deepEqual(exitOf(run, 'forger'), { task: 'forger', code: 0, reason: 'no living clients', stopped: true });
   assert.deepEqual(exitOf(run, 'thief'), { task: 'thief', code: 0, reason: 'no living clients', stopped: true });
+}));
+
+test('forgery: an entity cannot forge kernel or boot log lines (newlines, carriage returns, terminal escapes)', () => refused('forgery', 'log-line-forgery', () => {
+  assert.ok(linesOf(run, 'liar').includes('innocent'), run.lines.join('\n'));
+  // Every output line that mentions FORGED must still carry the entity's own prefix.
+  const forged = run.lines.filter((l) => l.includes('FORGED') && !/^\[liar2?\] /.test(l) && !/^\[kernel\] liar2 failed/.test(l));
+  // BUG: console text and crash messages are logged verbatim, so a newline starts a line of the entity's choosing.
+  assert.deepEqual(forged, [], `lines an entity forged:\n${forged.join('\n')}`);
+  const raw = run.entries.filter((e) => e.includes('FORGED') && /[\r\x1b]/.test(e));
+  assert.deepEqual(raw, [], 'carriage returns or terminal escapes from an entity reach the log unescaped');
 }));

@@ -31,8 +31,9 @@ function register(): void {
   });
 }
 
-// At import time, so the hook belongs to the file (not to the test that records first).
-register();
+// At import time, so the hook belongs to the file (not to the test that records first); not when
+// this module is run on its own to print the table.
+if (!import.meta.main) register();
 
 /** Records one attempt. */
 export function record(cls: string, name: string, succeeded: boolean, detail?: string): void {
@@ -47,7 +48,8 @@ export function refused(cls: string, name: string, check: () => void): void;
 export function refused(cls: string, name: string, check: () => Promise<void>): Promise<void>;
 export function refused(cls: string, name: string, check: () => void | Promise<void>): void | Promise<void> {
   const fail = (err: unknown): never => {
-    record(cls, name, true, err instanceof Error ? err.message.split('\n')[0] : String(err));
+    const text = err instanceof Error ? err.message : String(err);
+    record(cls, name, true, text.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' | ').slice(0, 300));
     throw err;
   };
   let result: void | Promise<void>;
@@ -61,19 +63,23 @@ export function refused(cls: string, name: string, check: () => void | Promise<v
 }
 
 /** Every recorded file's attempts, newest write per file. */
-export function collect(): { file: string; attempts: Attempt[] }[] {
+export function collect(): { file: string; at: string; attempts: Attempt[] }[] {
   let files: string[] = [];
   try {
     files = readdirSync(REPORT_DIR).filter((f) => f.endsWith('.json')).sort();
   } catch {
     return [];
   }
-  return files.map((f) => JSON.parse(readFileSync(path.join(REPORT_DIR, f), 'utf8')) as { file: string; attempts: Attempt[] });
+  return files.map((f) => JSON.parse(readFileSync(path.join(REPORT_DIR, f), 'utf8')) as { file: string; at: string; attempts: Attempt[] });
 }
 
 /** The table: attempts and successes per class (successes must be 0), then any successful attack by name. */
 export function summary(): string {
-  const all = collect().flatMap((f) => f.attempts.map((a) => ({ ...a, file: f.file })));
+  const files = collect();
+  const all = files.flatMap((f) => f.attempts.map((a) => ({ ...a, file: f.file })));
+  // Files recorded more than 10 minutes ago are from an earlier run: say so.
+  const stale = (at: string) => Date.now() - Date.parse(at) > 10 * 60_000;
+  const fileList = files.map((f) => `${f.file}${stale(f.at) ? ` (stale: ${f.at})` : ''}`).join(', ');
   const classes = new Map<string, { attempts: number; succeeded: number }>();
   for (const a of all) {
     const c = classes.get(a.class) ?? { attempts: 0, succeeded: 0 };
@@ -87,7 +93,7 @@ export function summary(): string {
   const total = rows.reduce((n, [, r]) => n + r.attempts, 0);
   const bad = all.filter((a) => a.succeeded);
   return [
-    'adversarial suite: attempts per class',
+    `adversarial suite: attempts per class (files: ${fileList || 'none'})`,
     line('class', 'attempts', 'successes (must be 0)'),
     ...rows.map(([c, r]) => line(c, String(r.attempts), String(r.succeeded))),
     line('total', String(total), String(bad.length)),

@@ -151,13 +151,12 @@ const SMALL = (clientExtra: string, code: string) => ({
 test('a server still holding an unanswered call from a client that has exited is stopped (no living clients)', async (t) => {
   // BUG: the kernel keeps the dead client's call in the server's pending table, and #settle never
   // stops a server with pending calls, so the run never ends (`citadel run` hangs).
-  const r = await runSolution(t, SMALL('', `
+  const r = await runSolution(t, SMALL('', `import { exit } from 'citadel';
 const svc = proxy('svc');
 await svc.Echo({ text: 'hi' });
 void svc.Hang({ x: 1 }).catch(() => undefined);
 await sleep(100);
-__citadel_exit();
-function __citadel_exit() { (globalThis as unknown as { __citadel: { exit(c: number): never } }).__citadel.exit(0); }
+exit(0);
 `), { timeoutMs: 3000 });
   assert.deepEqual(exitOf(r, 't.Server'), { task: 't.Server', code: 0, reason: 'no living clients', stopped: true });
 });
