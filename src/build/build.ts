@@ -44,7 +44,7 @@ export async function buildSolution(root: string, options: BuildOptions): Promis
   const bundles: PackBlob[] = [];
   const bundleErrors: (BundleResult['errors'][number] & { task: string })[] = [];
   for (const task of model.tasks) {
-    const entry = path.join(model.root, task.path);
+    const entry = path.resolve(model.root, task.path);
     if (!existsSync(entry)) {
       bundleErrors.push({ task: task.name, file: task.path, line: 0, col: 0, text: `no entity code at ${task.path} (init.yaml "path", default src/<ShortClassName>.ts)`, lineText: '' });
       continue;

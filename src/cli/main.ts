@@ -67,6 +67,22 @@ program.command('run').argument('<image-or-solution-dir>')
   .action(async (target: string, opts: { trust: string[]; state?: string; data?: string }) => {
     exitCode = await (await import('./run.ts')).runRun(target, opts);
   });
+program.command('fuzz').argument('<solution-dir-or-image>')
+  .option('--entity <task>', 'server task to fuzz (repeatable; default: every task with endpoints a channel reaches)', collect, [])
+  .option('--time <seconds>', 'how long to fuzz, all targets together (default 10)')
+  .option('--seed <n>', 'seed of the message stream (default: random, printed)')
+  .option('--out <dir>', 'where case files of findings go (default ./citadel-fuzz)')
+  .option('--replay <case-file>', 'replay one case file instead of fuzzing; exit 1 if it still reproduces')
+  .option('--trust <pubkey>', 'trusted public key for an image (repeatable; default: the dev key)', collect, [])
+  .option('--data <dir>', 'directory relative resources.fs paths resolve against (default: a scratch directory)')
+  .option('--call-timeout <ms>', 'a delivered call unanswered this long is a hang (default 2000)')
+  .option('--rss-limit <MiB>', 'kernel process RSS growth that counts as a finding (default 512)')
+  .option('--no-shrink', 'write findings as found, without minimising them')
+  .option('--verbose', 'print the kernel log (entity output, denials, exits)')
+  .description('fuzz the servers of a solution through the real kernel with IDL-derived messages and mutations')
+  .action(async (target: string, opts: import('./fuzz.ts').FuzzCliOptions) => {
+    exitCode = await (await import('./fuzz.ts')).runFuzzCommand(target, opts);
+  });
 program.command('init').argument('<dir>').description('create a new solution skeleton')
   .action(async (dir: string) => { exitCode = (await import('./init.ts')).runInit(dir); });
 

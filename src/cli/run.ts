@@ -26,7 +26,7 @@ export function runKeygen(out: string): number {
   return 0;
 }
 
-function reportBuildFailure(result: Extract<BuildResult, { ok: false }>, dir: string): void {
+export function reportBuildFailure(result: Extract<BuildResult, { ok: false }>, dir: string): void {
   printDiagnostics(result.diagnostics);
   for (const t of result.tests.filter((t) => !t.passed)) {
     process.stderr.write(`FAIL  ${t.suite ?? '(unnamed assert)'} / ${t.sequence ?? '(unnamed sequence)'}  (${t.origin})\n${t.failure!.replace(/^/gm, '      ')}\n`);

@@ -14,6 +14,26 @@ import { pslPlaceholderDefault } from './sdk.ts';
 /** Citadel's own include tree: Einit, kl.core.Core and the kernel interfaces. */
 export const CITADEL_INCLUDE = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../include');
 
+/** System services shipped with Citadel: each `src/services/<name>/` has its specs in `spec/` and its entity code beside them. */
+export const SERVICES_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../services');
+
+/** The `spec/` include directory of every shipped service. */
+export function serviceIncludeDirs(): string[] {
+  if (!existsSync(SERVICES_DIR)) return [];
+  return readdirSync(SERVICES_DIR, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(SERVICES_DIR, e.name, 'spec')))
+    .map((e) => path.join(SERVICES_DIR, e.name, 'spec'))
+    .sort();
+}
+
+/** For a class whose EDL is a shipped service's, the service's entity code for it; else undefined. */
+export function serviceEntityPath(edlAbs: string): string | undefined {
+  const rel = path.relative(SERVICES_DIR, edlAbs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const service = rel.split(path.sep)[0]!;
+  return path.join(SERVICES_DIR, service, `${path.basename(edlAbs).replace(/\.edl(\.in)?$/, '')}.ts`);
+}
+
 export type SpecKind = 'idl' | 'cdl' | 'edl' | 'psl' | 'psl.in';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'gen', 'build', 'dist']);
@@ -36,7 +56,7 @@ export class SpecLoader {
 
   constructor(root: string, diags: DiagnosticBag, extraIncludes: readonly string[] = [], kos?: KosMode) {
     this.root = path.resolve(root);
-    this.includeDirs = [this.root, ...extraIncludes.map((d) => path.resolve(d)), CITADEL_INCLUDE];
+    this.includeDirs = [this.root, ...extraIncludes.map((d) => path.resolve(d)), CITADEL_INCLUDE, ...serviceIncludeDirs()];
     this.diags = diags;
     this.kos = kos;
   }

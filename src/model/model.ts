@@ -152,7 +152,7 @@ export interface Task {
   /** Unique process name (init.yaml `task`, default = class name). */
   readonly name: string;
   readonly className: string;
-  /** Entity code, relative to the solution root (init.yaml `path`, default `src/<ShortName>.ts`). */
+  /** Entity code, relative to the solution root (init.yaml `path`, default `src/<ShortName>.ts`), or absolute for a shipped service. */
   readonly path: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;

@@ -7,7 +7,7 @@ import { DiagnosticBag, sortDiagnostics, type Diagnostic } from '../lang/diagnos
 import { parseInitYaml, type InitFile } from '../lang/init-yaml.ts';
 import { makeSource, span, type Span } from '../lang/source.ts';
 import { IdlResolver } from './idl-resolve.ts';
-import { CITADEL_INCLUDE, SpecLoader, type KosMode } from './loader.ts';
+import { CITADEL_INCLUDE, SpecLoader, serviceEntityPath, type KosMode } from './loader.ts';
 import type { Channel, Component, Isolation, ProcessClass, ResolvedEndpoint, SolutionModel, Task } from './model.ts';
 
 export interface CheckResult {
@@ -228,6 +228,12 @@ class ModelBuilder {
     return { name: c.name, component: c, endpoints };
   }
 
+  /** `src/<ShortName>.ts` in the solution, or the shipped code of a Citadel service's class. */
+  private defaultEntityPath(className: string, shortName: string): string {
+    const edl = this.loader.locate(className, 'edl');
+    return (edl && serviceEntityPath(edl)) ?? `src/${shortName}.ts`;
+  }
+
   private tasks(init: InitFile): Task[] {
     const tasks: Task[] = [];
     const byName = new Map<string, Span>();
@@ -253,7 +259,7 @@ class ModelBuilder {
       tasks.push({
         name: taskName.value,
         className,
-        path: e.path?.value ?? `src/${shortName}.ts`,
+        path: e.path?.value ?? this.defaultEntityPath(className, shortName),
         args: e.args.map((a) => a.value),
         env,
         connections: e.connections.map((c) => ({ id: c.id.value, target: c.target.value, span: c.span })),
