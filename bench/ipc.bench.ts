@@ -100,6 +100,28 @@ async function directRtt(calls: number): Promise<number> {
   return seconds;
 }
 
+/** Round trips between two plain workers over a SharedArrayBuffer with Atomics.wait/notify: the blocking floor. */
+async function atomicsRtt(calls: number): Promise<number> {
+  const code = `const { workerData, parentPort } = require('node:worker_threads');
+    const a = new Int32Array(workerData.sab); const { role, calls } = workerData;
+    if (role === 'pong') {
+      for (let i = 1; i <= calls + 200; i++) { Atomics.wait(a, 0, i - 1); Atomics.store(a, 1, i); Atomics.notify(a, 1); }
+    } else {
+      let t0 = 0;
+      for (let i = 1; i <= calls + 200; i++) {
+        if (i === 201) t0 = performance.now();
+        Atomics.store(a, 0, i); Atomics.notify(a, 0); Atomics.wait(a, 1, i - 1);
+      }
+      parentPort.postMessage((performance.now() - t0) / 1000);
+    }`;
+  const sab = new SharedArrayBuffer(8);
+  const pong = new Worker(code, { eval: true, workerData: { sab, role: 'pong', calls } });
+  const ping = new Worker(code, { eval: true, workerData: { sab, role: 'ping', calls } });
+  const seconds = await new Promise<number>((resolve) => ping.once('message', resolve));
+  await Promise.all([ping.terminate(), pong.terminate()]);
+  return seconds;
+}
+
 /** Boot of a solution with `n` entities: wall time until all are running, and RSS added per entity. */
 async function bootMany(n: number): Promise<{ ms: number; rssPerEntityMiB: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'citadel-boot-'));
@@ -139,16 +161,18 @@ const row = (name: string, xs: number[], unit: string, ratio?: string) => {
 };
 
 const single = await imageWith(1, CALLS, 1);
-const checked: number[] = [], relay: number[] = [], direct: number[] = [];
+const checked: number[] = [], relay: number[] = [], direct: number[] = [], atomics: number[] = [];
 for (let r = 0; r < RUNS; r++) {
+  atomics.push((await atomicsRtt(CALLS * 5)) / (CALLS * 5) * 1e6);
   direct.push((await directRtt(CALLS)) / CALLS * 1e6);
   relay.push((await timeRun(single, false, 1)) / CALLS * 1e6);
   checked.push((await timeRun(single, true, 1)) / CALLS * 1e6);
 }
 const ratios = (xs: number[], base: number[]) => xs.map((x, i) => x / base[i]!);
-row('direct MessageChannel RTT (worker ↔ worker)', direct, 'µs');
+row('raw Atomics wait/notify RTT (worker ↔ worker, no payload)', atomics, 'µs');
+row('direct MessageChannel RTT (worker ↔ worker)', direct, 'µs', `${median(ratios(direct, atomics)).toFixed(2)}× Atomics`);
 row('kernel relay RTT, checks off', relay, 'µs', `${median(ratios(relay, direct)).toFixed(2)}× direct`);
-row('checked call RTT (validation + policy, both ways)', checked, 'µs', `${median(ratios(checked, relay)).toFixed(2)}× unchecked, ${median(ratios(checked, direct)).toFixed(2)}× direct`);
+row('checked call RTT (validation + policy, both ways)', checked, 'µs', `${median(ratios(checked, relay)).toFixed(2)}× unchecked, ${median(ratios(checked, direct)).toFixed(2)}× direct, ${median(ratios(checked, atomics)).toFixed(1)}× Atomics`);
 
 for (const clients of [1, 4, 16]) {
   const image = await imageWith(clients, Math.round(CALLS * 2 / clients), 1);
@@ -157,14 +181,16 @@ for (const clients of [1, 4, 16]) {
   row(`checked calls/s, ${clients} concurrent client${clients > 1 ? 's' : ''}`, rates, 'calls/s');
 }
 
-const boots: number[] = [], rss: number[] = [];
-for (let r = 0; r < RUNS; r++) {
-  const b = await bootMany(50);
-  boots.push(b.ms);
-  rss.push(b.rssPerEntityMiB);
+for (const n of [1, 10, 50]) {
+  const boots: number[] = [], rss: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const b = await bootMany(n);
+    boots.push(b.ms);
+    rss.push(b.rssPerEntityMiB);
+  }
+  row(`boot of ${n} worker entit${n === 1 ? 'y' : 'ies'} (verify + spawn + ready)`, boots, 'ms', n === 50 ? `${median(boots) < 1000 ? 'within' : 'over'} the 1 s budget` : undefined);
+  row(`RSS per idle worker entity, ${n} running`, rss, 'MiB', n === 50 ? `${median(rss) < 15 ? 'within' : 'over'} the 15 MiB budget` : undefined);
 }
-row('boot of 50 worker entities (verify + spawn + ready)', boots, 'ms', `${median(boots) < 1000 ? 'within' : 'over'} the 1 s budget`);
-row('RSS per idle worker entity', rss, 'MiB', `${median(rss) < 15 ? 'within' : 'over'} the 15 MiB budget`);
 
 for (const r of rows) {
   process.stdout.write(`${r.name.padEnd(56)} ${r.median.toFixed(1).padStart(10)} ${r.unit.padEnd(8)} [${r.min.toFixed(1)}–${r.max.toFixed(1)}]${r.ratio ? `  ${r.ratio}` : ''}\n`);
