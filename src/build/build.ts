@@ -24,7 +24,7 @@ export type BuildResult =
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 /** Writes generated files only where they changed, so builds do not churn timestamps. */
-function writeGenerated(dir: string, files: ReadonlyMap<string, string>): void {
+export function writeGenerated(dir: string, files: ReadonlyMap<string, string>): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of files) {
     const file = path.join(dir, name);
