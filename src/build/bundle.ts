@@ -5,6 +5,19 @@ import path from 'node:path';
 
 const ENTITY_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../entity');
 
+// `citadel` is the entity library; Node's fs modules are citadel/fs (IPC to the VFS driver), so
+// ordinary Node file code runs unchanged in an entity.
+const FS_PROMISES = path.join(ENTITY_DIR, 'fs.ts');
+const FS_CALLBACKS = path.join(ENTITY_DIR, 'fs-node.ts');
+const ENTITY_ALIASES = {
+  'citadel': path.join(ENTITY_DIR, 'index.ts'),
+  'citadel/fs': FS_PROMISES,
+  'node:fs/promises': FS_PROMISES,
+  'fs/promises': FS_PROMISES,
+  'node:fs': FS_CALLBACKS,
+  'fs': FS_CALLBACKS,
+};
+
 export interface BundleResult {
   readonly code: string | undefined;
   /** esbuild's and Citadel's own complaints, each with file:line:col when known. */
@@ -32,7 +45,7 @@ export async function bundleEntity(entry: string, solutionRoot: string): Promise
       legalComments: 'none',
       logLevel: 'silent',
       absWorkingDir: solutionRoot,
-      alias: { citadel: path.join(ENTITY_DIR, 'index.ts') },
+      alias: ENTITY_ALIASES,
       inject: [path.join(ENTITY_DIR, 'prelude.ts')],
       mainFields: ['module', 'main'],
       conditions: ['import'],

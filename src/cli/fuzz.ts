@@ -11,7 +11,7 @@ import { ImageError, loadOrCreateDevKey, readPublicKey, verifyImage, type Verifi
 import { readCase } from '../fuzz/cases.ts';
 import { replayCase, runFuzz, type FuzzReport } from '../fuzz/fuzz.ts';
 import { formatMiB, formatTable, makeProgress } from '../fuzz/report.ts';
-import { fuzzableTasks, loadSetup, type FuzzSetup } from '../fuzz/target.ts';
+import { FuzzSetupError, fuzzableTasks, loadSetup, type FuzzSetup } from '../fuzz/target.ts';
 import { citadelHome, reportBuildFailure } from './run.ts';
 
 export interface FuzzCliOptions {
@@ -25,6 +25,8 @@ export interface FuzzCliOptions {
   readonly callTimeout?: string;
   readonly rssLimit?: string;
   readonly shrink?: boolean;
+  readonly flood?: boolean;
+  readonly maxFindings?: string;
   readonly verbose?: boolean;
 }
 
@@ -78,7 +80,7 @@ export async function runFuzzCommand(input: string, opts: FuzzCliOptions): Promi
     if (opts.replay) return await replay(setup, opts.replay, callTimeoutMs, log);
     return await fuzz(setup, input, opts, callTimeoutMs, log);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof FuzzSetupError) {
       process.stderr.write(`citadel: error: ${err.message}\n`);
       return 1;
     }
@@ -96,13 +98,7 @@ async function replay(setup: FuzzSetup, file: string, callTimeoutMs: number, log
     throw new UsageError((err as Error).message);
   }
   process.stdout.write(`replaying ${file}: ${c.kind} of ${c.entity}, ${c.target}.${c.method} via ${c.via.client} (${c.prelude.length + 1} message${c.prelude.length ? 's' : ''})\n`);
-  let result;
-  try {
-    result = await replayCase(setup, c, { callTimeoutMs, ...(log ? { log } : {}) });
-  } catch (err) {
-    if (err instanceof Error && !(err instanceof TypeError) && !(err instanceof RangeError)) throw new UsageError(err.message);
-    throw err;
-  }
+  const result = await replayCase(setup, c, { callTimeoutMs, ...(log ? { log } : {}) });
   result.outcomes.forEach((o, i) => process.stdout.write(`  message ${i + 1}: ${o}\n`));
   for (const p of result.problems) process.stdout.write(`  ${p.kind} (${p.entity}): ${p.detail}\n`);
   if (result.reproduced) {
@@ -130,6 +126,8 @@ async function fuzz(setup: FuzzSetup, input: string, opts: FuzzCliOptions, callT
   const report = await runFuzz(setup, {
     targets, timeMs, seed, outDir, callTimeoutMs, rssLimitBytes,
     ...(opts.shrink === false ? { shrink: false as const } : {}),
+    ...(opts.flood ? { flood: true } : {}),
+    ...(opts.maxFindings !== undefined ? { maxFindings: number(opts.maxFindings, 0, '--max-findings', true) } : {}),
     progress: makeProgress(process.stderr),
     ...(log ? { log } : {}),
   });

@@ -77,12 +77,31 @@ program.command('fuzz').argument('<solution-dir-or-image>')
   .option('--data <dir>', 'directory relative resources.fs paths resolve against (default: a scratch directory)')
   .option('--call-timeout <ms>', 'a delivered call unanswered this long is a hang (default 2000)')
   .option('--rss-limit <MiB>', 'kernel process RSS growth that counts as a finding (default 512)')
+  .option('--max-findings <n>', 'stop fuzzing once there are this many findings')
+  .option('--flood', 'let bursts of calls exceed the channel\'s limits.inFlight (the kernel answers Busy)')
   .option('--no-shrink', 'write findings as found, without minimising them')
   .option('--verbose', 'print the kernel log (entity output, denials, exits)')
   .description('fuzz the servers of a solution through the real kernel with IDL-derived messages and mutations')
   .action(async (target: string, opts: import('./fuzz.ts').FuzzCliOptions) => {
     exitCode = await (await import('./fuzz.ts')).runFuzzCommand(target, opts);
   });
+const audit = program.command('audit').description('verify and query Secure Audit logs (a log directory, or one segment file)');
+audit.command('verify').argument('<log>')
+  .option('--key <audit.pub>', 'the public key checkpoints must be signed with (default: the key the log names)')
+  .option('--open', 'accept a log the service has not sealed (still running, or stopped abruptly)')
+  .description('check the hash chain, Merkle checkpoints and signatures; name the first bad record')
+  .action(async (log: string, opts: { key?: string; open?: boolean }) => { exitCode = (await import('./audit.ts')).runAuditVerify(log, opts); });
+audit.command('query').argument('<log>')
+  .option('--since <time>', 'records at or after this time (ISO 8601, or ms since the epoch)')
+  .option('--until <time>', 'records at or before this time')
+  .option('--task <task>', 'records whose subject or object is this task')
+  .option('--event <event>', 'records of this event (security event kind, app/system event, method or endpoint.method)')
+  .option('--decision <granted|denied>', 'decision records with this outcome')
+  .option('--kind <decision|app|system>', 'records of this kind')
+  .option('--key <audit.pub>', 'the public key checkpoints must be signed with')
+  .option('--json', 'one JSON record per line')
+  .description('print the records that match every filter given (only records that verify)')
+  .action(async (log: string, opts: import('./audit.ts').QueryCliOptions) => { exitCode = (await import('./audit.ts')).runAuditQuery(log, opts); });
 program.command('init').argument('<dir>').description('create a new solution skeleton')
   .action(async (dir: string) => { exitCode = (await import('./init.ts')).runInit(dir); });
 

@@ -1,10 +1,10 @@
 // The entity library: what entity code imports as `citadel`. Channels come from init.yaml; calls
 // go through generated proxies; serving takes a generated dispatcher.
-import { Channel, CallFailed, Runtime, type CallFailure } from './runtime.ts';
-import { ALL_RIGHTS, Rights, type HostInterface, type HostFs } from './host.ts';
+import { Channel, CallFailed, Runtime, type CallContext, type CallFailure, type ContextDispatch } from './runtime.ts';
+import { ALL_RIGHTS, Rights, type HostCrypto, type HostInterface, type HostFs } from './host.ts';
 import type { ServerDispatch } from './wire.ts';
 
-export { ALL_RIGHTS, Channel, CallFailed, Rights, type CallFailure, type HostFs };
+export { ALL_RIGHTS, Channel, CallFailed, Rights, type CallContext, type CallFailure, type ContextDispatch, type HostCrypto, type HostFs };
 export { IdlErrorReply, CodecError } from './wire.ts';
 
 declare const __citadel: HostInterface;
@@ -33,8 +33,11 @@ export function connect(id: string): Channel { return current().connect(id); }
  */
 export function channelFromHandle(ref: { readonly handle: number }): Channel { return current().channelFromHandle(ref.handle); }
 
-/** Serves this entity's endpoints; calls may be served concurrently. */
-export function serve(dispatch: ServerDispatch): void { current().serve(dispatch); }
+/**
+ * Serves this entity's endpoints; calls may be served concurrently. A dispatcher taking a fourth
+ * argument gets each call's context: the slot of the channel it came in on.
+ */
+export function serve(dispatch: ServerDispatch | ContextDispatch): void { current().serve(dispatch); }
 
 /** Wall-clock and monotonic time from the kernel (entities have no clock of their own). */
 export function now(): Promise<{ unixNanos: bigint; monotonicNanos: bigint }> { return current().now(); }
@@ -47,3 +50,6 @@ export function exit(code = 0): never { return current().exit(code); }
 
 /** File access granted to a process-tier entity by init.yaml `resources.fs`; undefined elsewhere. */
 export function hostFs(): HostFs | undefined { return __citadel.fs; }
+
+/** SHA-256 and Ed25519 (node:crypto) for a process-tier entity; undefined elsewhere. */
+export function hostCrypto(): HostCrypto | undefined { return __citadel.crypto; }

@@ -9,6 +9,17 @@ import { TimeProxy } from './gen/kl.core.Time.idl.ts';
 import { KERNEL_HANDLE, type BootInfo, type HostInterface } from './host.ts';
 import type { CallOptions, CallResult, ClientTransport, ServerDispatch } from './wire.ts';
 
+/**
+ * Which channel a call came in on: the server-side slot the kernel numbers each client channel
+ * with (one per channel, stable for the server's lifetime). It is not the caller's name.
+ */
+export interface CallContext {
+  readonly slot: number;
+}
+
+/** A dispatcher that also wants the call's context (a generated ServerDispatch ignores it). */
+export type ContextDispatch = (riid: number, mid: number, payload: Uint8Array, context: CallContext) => Promise<CallResult>;
+
 export type CallFailure = 'SecurityDisallow' | 'InvalidMessage' | 'NotConnected' | 'Timeout' | 'ServerFault' | 'Busy';
 
 /** A call the kernel refused or could not complete; `explanation` says why (for denials, the policy's reason). */
@@ -76,7 +87,7 @@ export class Runtime {
   readonly boot: BootInfo;
   readonly #pending = new Map<number, Pending>();
   #nextRequest = 1;
-  #dispatch: ServerDispatch | undefined;
+  #dispatch: ContextDispatch | undefined;
   /** Calls that arrived before `serve` (as KasperskyOS requests wait until the server calls Recv). */
   readonly #early: [number, number, number, number, Uint8Array][] = [];
   readonly kernel: Channel;
@@ -121,7 +132,7 @@ export class Runtime {
   }
 
   /** Serves this entity's endpoints with a dispatcher (generated `create<Class>Dispatcher`). */
-  serve(dispatch: ServerDispatch): void {
+  serve(dispatch: ServerDispatch | ContextDispatch): void {
     if (this.#dispatch) throw new Error(`task ${this.boot.task} is already serving`);
     if (Object.keys(this.boot.endpoints).length === 0) throw new Error(`class ${this.boot.className} declares no endpoints to serve`);
     this.#dispatch = dispatch;
@@ -184,7 +195,7 @@ export class Runtime {
   async #serveCall(slot: number, riid: number, mid: number, requestId: number, payload: Uint8Array): Promise<void> {
     const header = { handle: slot, riid, mid, requestId, flags: 0 };
     try {
-      const result = await this.#dispatch!(riid, mid, payload);
+      const result = await this.#dispatch!(riid, mid, payload, { slot });
       const kind = result.kind === 'reply' ? FrameKind.reply : FrameKind.error;
       this.host.send(makeFrame({ ...header, kind, status: Status.ok }, result.payload));
     } catch (err) {

@@ -21,6 +21,8 @@ export interface FuzzCase {
   readonly message: FuzzMessage;
   /** Messages sent first, in order (a stateful finding needs them). */
   readonly prelude: readonly FuzzMessage[];
+  /** Send the prelude and the message all at once, none waiting for an answer (calls in flight together). */
+  readonly concurrent: boolean;
   /** What the kernel should do with the message (from the IDL alone). */
   readonly expected: string;
   /** What went wrong. */
@@ -40,6 +42,7 @@ interface CaseJson extends MessageJson {
   readonly entity: string;
   readonly endpointMethod: string;
   readonly prelude: readonly MessageJson[];
+  readonly concurrent?: boolean;
   readonly expected: string;
   readonly observed: string;
   readonly reproduced: boolean;
@@ -60,6 +63,7 @@ export function caseToJson(c: FuzzCase): CaseJson {
     endpointMethod: c.method,
     ...messageToJson(c.message),
     prelude: c.prelude.map(messageToJson),
+    ...(c.concurrent ? { concurrent: true } : {}),
     expected: c.expected,
     observed: c.observed,
     reproduced: c.reproduced,
@@ -91,6 +95,7 @@ export function readCase(file: string): FuzzCase {
     method: String(j.endpointMethod ?? ''),
     message: messageFromJson(j, file),
     prelude: (j.prelude ?? []).map((m, i) => messageFromJson(m, `${file}: prelude[${i}]`)),
+    concurrent: j.concurrent === true,
     expected: String(j.expected ?? ''),
     observed: String(j.observed ?? ''),
     reproduced: j.reproduced === true,

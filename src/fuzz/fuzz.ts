@@ -7,8 +7,9 @@ import { writeCase, type FuzzCase } from './cases.ts';
 import { MessageSource } from './generator.ts';
 import { expectedOutcome, minimise, Reproducer, type Step } from './minimise.ts';
 import { countFinding, emptyStats, type MethodStats, type Progress } from './report.ts';
-import { outcomeOf, Session, type FindingKind, type Problem } from './session.ts';
-import { describeTarget, type FuzzSetup, type FuzzTarget } from './target.ts';
+import { STATUS_NAMES } from '../entity/frames.ts';
+import { outcomeOf, Session, SessionOver, type FindingKind, type Observation, type Problem } from './session.ts';
+import { describeTarget, FuzzSetupError, type FuzzSetup, type FuzzTarget } from './target.ts';
 
 export interface FuzzOptions {
   readonly targets: readonly string[];
@@ -20,6 +21,10 @@ export interface FuzzOptions {
   readonly callTimeoutMs: number;
   /** Growth of the kernel process's RSS over its level after warm-up that counts as a finding. */
   readonly rssLimitBytes: number;
+  /** Stop once there are this many findings (default: fuzz for the whole time). */
+  readonly maxFindings?: number;
+  /** Bursts go past the client's `limits.inFlight` (the kernel then answers Busy). */
+  readonly flood?: boolean;
   /** Minimise findings (default true); attempts and time per finding. */
   readonly shrink?: { readonly attempts: number; readonly ms: number } | false;
   readonly progress?: Progress;
@@ -33,6 +38,8 @@ export interface Finding {
   readonly entity: string;
   readonly method: string;
   readonly detail: string;
+  /** What makes two problems the same finding. */
+  readonly signature: string;
   occurrences: number;
   /** The case file, for findings a message reproduces. */
   file?: string;
@@ -54,7 +61,9 @@ export interface FuzzReport {
   readonly rss: { start: number; baseline: number; peak: number; end: number };
 }
 
-const HISTORY = 24;
+const HISTORY = 32;
+/** One step in this many is a burst of calls in flight together. */
+const BURST_EVERY = 64;
 const DEFAULT_SHRINK = { attempts: 150, ms: 15_000 };
 /** RSS before this much of the run has passed is warm-up (worker starts, compile caches). */
 const WARMUP_MS = 1000;
@@ -81,7 +90,7 @@ export async function runFuzz(setup: FuzzSetup, options: FuzzOptions): Promise<F
     const slice = options.timeMs / Math.max(1, options.targets.length);
     for (const [i, name] of options.targets.entries()) {
       const target = describeTarget(setup, name);
-      if (typeof target === 'string') throw new Error(target);
+      if (typeof target === 'string') throw new FuzzSetupError(target);
       const deadline = started + slice * (i + 1);
       reports.push(await fuzzTarget(setup, target, options, deadline, findings, escaped, rss, started));
     }
@@ -106,32 +115,40 @@ async function fuzzTarget(
   const methodName = new Map(target.methods.map((m) => [`${m.riid}.${m.mid}`, m.name]));
   const report: TargetReport = { target: name, via: [...new Set(target.routes.map((r) => r.client))], stats, sessions: 0, messages: 0 };
   const source = new MessageSource(setup, target, options.seed);
+  const inFlight = Math.min(...target.routes.map((r) => setup.plan.tasks.find((t) => t.name === r.client)?.limits.inFlight ?? 64));
+  // Flooding: valid calls only (about half pass the policy), enough to pass the in-flight limit.
+  const burstSize = options.flood ? 2 * inFlight + 16 : Math.max(1, Math.min(16, inFlight - 1));
   const history: Step[] = [];
   const sessionOpts = { callTimeoutMs: options.callTimeoutMs, ...(options.log ? { log: options.log } : {}) };
-  const rep = new Reproducer(setup, target, { ...sessionOpts, graceMs: 250 });
+  const rep = new Reproducer(setup, target, { ...sessionOpts, graceMs: 100, escaped });
   let session: Session | undefined;
   let lastYield = Date.now();
   let memoryReported = false;
+  let rounds = 0;
   const progress = (note?: string) => options.progress?.update({
     target: name, elapsedMs: Date.now() - started, totalMs: options.timeMs, messages: report.messages, findings: findings.length, ...(note ? { note } : {}),
   });
 
-  const record = async (p: Problem, stepsSoFar: readonly Step[]) => {
+  const record = async (p: Problem, stepsSoFar: readonly Step[], burst: boolean) => {
     const last = stepsSoFar[stepsSoFar.length - 1];
     const method = last ? methodName.get(`${last.message.method.riid}.${last.message.method.mid}`) ?? '?' : '?';
-    const known = findings.find((f) => f.kind === p.kind && f.entity === p.entity && f.target === name && (f.method === method || p.kind === 'crash' || p.kind === 'hang'));
+    // The same problem again: same kind, entity and (numbers aside) description; for problems a
+    // message causes directly, the same method too.
+    const signature = `${p.kind}|${p.entity}|${p.detail.replace(/\d+/g, '#')}`;
+    const perMethod = p.kind === 'policy-bypass' || p.kind === 'invalid-delivered' || p.kind === 'codec-mismatch' || p.kind === 'invalid-response';
+    const known = findings.find((f) => f.signature === signature && f.target === name && (f.method === method || !perMethod));
     if (known) {
       known.occurrences++;
       const s = stats.get(known.method);
       if (s) countFinding(s, p.kind);
       return;
     }
-    const finding: Finding = { kind: p.kind, target: name, entity: p.entity, method, detail: p.detail, occurrences: 1 };
+    const finding: Finding = { kind: p.kind, target: name, entity: p.entity, method, detail: p.detail, signature, occurrences: 1 };
     findings.push(finding);
     if (!last) return;
     progress(`minimising a ${p.kind}`);
     const shrink = options.shrink === false ? { attempts: 0, ms: 0 } : options.shrink ?? DEFAULT_SHRINK;
-    const m = await minimise(rep, setup, target, stepsSoFar, { kind: p.kind, entity: p.entity }, { attempts: shrink.attempts, deadline: Date.now() + shrink.ms });
+    const m = await minimise(rep, setup, target, stepsSoFar, { kind: p.kind, entity: p.entity }, { attempts: shrink.attempts, deadline: Date.now() + shrink.ms }, burst);
     const culprit = m.steps[m.steps.length - 1]!;
     const culpritMethod = methodName.get(`${culprit.message.method.riid}.${culprit.message.method.mid}`) ?? method;
     (finding as { method: string }).method = culpritMethod;
@@ -147,6 +164,7 @@ async function fuzzTarget(
       method: culpritMethod,
       message: culprit.message,
       prelude: m.steps.slice(0, -1).map((x) => x.message),
+      concurrent: m.concurrent,
       expected: expectedOutcome(setup, target, culprit.route, culprit.message),
       observed: m.problem?.detail ?? p.detail,
       reproduced: m.reproduced,
@@ -157,41 +175,59 @@ async function fuzzTarget(
     finding.file = writeCase(options.outDir, c);
   };
 
+  const recordAll = async (problems: readonly Problem[], snapshot: readonly Step[], burst: boolean) => {
+    // One problem per kind and entity is enough from one message.
+    const seen = new Set<string>();
+    for (const p of problems) {
+      const key = `${p.kind}|${p.entity}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await record(p, snapshot, burst);
+    }
+  };
+
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && findings.length < (options.maxFindings ?? Infinity)) {
       if (!session) {
         session = Session.boot(setup, target, sessionOpts);
         report.sessions++;
         history.length = 0;
       }
-      const step = source.next();
-      const obs = await session.send(step.route, step.message);
-      report.messages++;
-      const s = stats.get(methodName.get(`${step.message.method.riid}.${step.message.method.mid}`) ?? '');
-      if (s) {
-        s.sent++;
-        const outcome = outcomeOf(obs);
-        s[outcome === 'busy' ? 'other' : outcome]++;
+      // Mostly one call at a time (every outcome then belongs to one message); now and then a
+      // burst of calls in flight together, within the channel's limit (or past it, flooding).
+      const burst = ++rounds % BURST_EVERY === 0 ? burstSize : 1;
+      const steps = Array.from({ length: burst }, () => source.next(burst > 1 && options.flood === true));
+      let observations: Observation[];
+      try {
+        observations = await Promise.all(steps.map((x) => session!.send(x.route, x.message)));
+      } catch (err) {
+        // The kernel finished (the target ended and the fuzzer was terminated with it): next session.
+        if (!(err instanceof SessionOver)) throw err;
+        await recordAll([...session.drainProblems(), ...escaped.splice(0)], [...history, ...steps], burst > 1);
+        await session.close();
+        session = undefined;
+        continue;
       }
-      history.push(step);
-      if (history.length > HISTORY) history.shift();
-      const problems = [...obs.problems, ...session.drainProblems(), ...escaped.splice(0)];
-      if (problems.length > 0) {
-        const snapshot = [...history];
-        // One problem per kind and entity is enough from one message.
-        const seen = new Set<string>();
-        for (const p of problems) {
-          const key = `${p.kind}|${p.entity}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          await record(p, snapshot);
+      for (const [k, step] of steps.entries()) {
+        const obs = observations[k]!;
+        report.messages++;
+        const s = stats.get(methodName.get(`${step.message.method.riid}.${step.message.method.mid}`) ?? '');
+        if (s) {
+          s.sent++;
+          const outcome = outcomeOf(obs);
+          s[outcome === 'busy' ? 'other' : outcome]++;
         }
+        // Problems this message showed; with a burst in flight, the calls before it in the burst may matter too.
+        await recordAll(obs.problems, [...history, ...steps.slice(0, k + 1)], burst > 1);
       }
-      if (!memoryReported && Date.now() - started > WARMUP_MS && rss.baseline > 0) {
-        const now = process.memoryUsage.rss();
-        if (now - rss.baseline > options.rssLimitBytes) {
-          memoryReported = true;
-          findings.push({ kind: 'memory-growth', target: name, entity: 'kernel', method: '', occurrences: 1, detail: `the kernel process's RSS grew from ${(rss.baseline / 2 ** 20).toFixed(0)} MiB (after warm-up) to ${(now / 2 ** 20).toFixed(0)} MiB` });
+      // Problems that surfaced on their own (an exit, a late delivery): any call so far may be the cause.
+      await recordAll([...session.drainProblems(), ...escaped.splice(0)], [...history, ...steps], burst > 1);
+      for (const [k, step] of steps.entries()) {
+        // What a later problem may stem from: messages that reached the policy or the server
+        // (a refused one changes nothing but the sender's abuse count).
+        if (observations[k]!.decision !== 'none' || observations[k]!.delivered > 0) {
+          history.push(step);
+          if (history.length > HISTORY) history.shift();
         }
       }
       if (session.broken !== undefined) {
@@ -203,6 +239,11 @@ async function fuzzTarget(
         await new Promise<void>((resolve) => setImmediate(resolve));
         lastYield = Date.now();
         progress();
+        const now = process.memoryUsage.rss();
+        if (!memoryReported && lastYield - started > WARMUP_MS && rss.baseline > 0 && now - rss.baseline > options.rssLimitBytes) {
+          memoryReported = true;
+          findings.push({ kind: 'memory-growth', target: name, entity: 'kernel', method: '', signature: 'memory-growth', occurrences: 1, detail: `the kernel process's RSS grew from ${(rss.baseline / 2 ** 20).toFixed(0)} MiB (after warm-up) to ${(now / 2 ** 20).toFixed(0)} MiB, more than the ${(options.rssLimitBytes / 2 ** 20).toFixed(0)} MiB allowed` });
+        }
       }
     }
   } finally {
@@ -222,9 +263,9 @@ export interface ReplayResult {
 /** Replays a case in a fresh kernel; reproduced when a problem of its kind shows for its entity. */
 export async function replayCase(setup: FuzzSetup, c: FuzzCase, options: { callTimeoutMs: number; log?: (line: string) => void }): Promise<ReplayResult> {
   const target = describeTarget(setup, c.target);
-  if (typeof target === 'string') throw new Error(target);
+  if (typeof target === 'string') throw new FuzzSetupError(target);
   const route = target.routes.find((r) => r.client === c.via.client && r.channel === c.via.channel);
-  if (!route) throw new Error(`no channel "${c.via.channel}" from ${c.via.client} to ${c.target} in this solution`);
+  if (!route) throw new FuzzSetupError(`no channel "${c.via.channel}" from ${c.via.client} to ${c.target} in this solution`);
   const rep = new Reproducer(setup, target, { callTimeoutMs: options.callTimeoutMs, graceMs: 500, ...(options.log ? { log: options.log } : {}) });
   const escaped: Problem[] = [];
   const onEscape = (err: unknown) => { escaped.push({ kind: 'kernel-error', entity: 'kernel', detail: `uncaught in the kernel process: ${String(err)}` }); };
@@ -232,19 +273,26 @@ export async function replayCase(setup: FuzzSetup, c: FuzzCase, options: { callT
   process.on('unhandledRejection', onEscape);
   try {
     const steps = [...c.prelude, c.message].map((message) => ({ route, message }));
-    const a = await rep.attempt(steps, { kind: c.kind, entity: c.entity }, true);
+    const a = await rep.attempt(steps, { kind: c.kind, entity: c.entity }, true, c.concurrent);
     const problems = [...a.problems, ...escaped];
     return {
       reproduced: a.reproduced || (c.kind === 'kernel-error' && escaped.length > 0),
       problems,
-      outcomes: a.observations.map((o) => {
-        const what = outcomeOf(o);
-        return o.answer?.kind === 'fault' && what !== 'delivered' ? `${what}: ${o.answer.text.split('\n')[0]}` : what;
-      }),
+      outcomes: a.observations.map(describeObservation),
     };
   } finally {
     await rep.close();
     process.off('uncaughtException', onEscape);
     process.off('unhandledRejection', onEscape);
   }
+}
+
+/** One line on what became of a message: `delivered → reply`, `refused: <why>`, … */
+export function describeObservation(o: Observation): string {
+  const what = outcomeOf(o);
+  const a = o.answer;
+  const answer = !a ? (o.expectsAnswer ? 'no answer' : '') : a.kind === 'fault' ? `${STATUS_NAMES[a.status] ?? a.status}: ${a.text.split('\n')[0]}` : a.kind === 'error' ? 'error reply' : a.kind;
+  if (what === 'delivered') return `delivered → ${answer}`;
+  if (what === 'dropped') return 'dropped by the kernel (malformed frame)';
+  return `${what} → ${answer}`;
 }

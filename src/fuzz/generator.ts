@@ -53,7 +53,8 @@ export class MessageSource {
     return encodeMessage(this.#layout, method.request, value);
   }
 
-  next(): { route: Route; message: FuzzMessage } {
+  /** The next message; `validOnly`: its valid form, whatever mutation was drawn for it. */
+  next(validOnly = false): { route: Route; message: FuzzMessage } {
     const n = this.#step++;
     const index = n % this.#sources.length;
     const source = this.#sources[index]!;
@@ -65,7 +66,7 @@ export class MessageSource {
     const [value, mutation] = source.queue.pop()!;
     const base = this.encode(source.method, value);
     const { method } = source;
-    const message: FuzzMessage = mutation === null
+    const message: FuzzMessage = mutation === null || validOnly
       ? { riid: method.riid, mid: method.mid, payload: base.payload, handles: [], header: {}, origin: value === null ? 'zeros' : 'valid', method: { riid: method.riid, mid: method.mid } }
       : applyMutation(base, method, mutation, this.#contexts.get(route.client)!);
     return { route, message };

@@ -1,15 +1,16 @@
 // Reproducing and minimising findings. A Reproducer replays steps in a session (reusing one while
 // nothing breaks it, with the policy's state rolled back to how it was after boot, so each attempt
 // starts alike; a crash or hang costs a fresh kernel). Minimising first looks for the one message
-// that shows the problem on its own (else cuts the history down, ddmin style), then shrinks that
-// message greedily: header lies and handles dropped, payload chunks removed, bytes made smaller —
-// each candidate kept only if the problem still shows. A candidate that cannot reach the server
-// (the kernel would refuse it) is not even tried for problems that need delivery. The result is
+// that shows the problem on its own, else for the shortest suffix of the history that does, cut
+// down ddmin-style; then it shrinks each message greedily (header lies and handles dropped,
+// payload chunks removed, bytes made smaller), keeping a candidate only if the problem still
+// shows. A candidate the kernel would refuse is not even tried for problems that need delivery.
+// Problems that surfaced among calls in flight together are tried that way too. The result is
 // checked once more in a fresh kernel, exactly as `--replay` runs it.
 import { ALL_RIGHTS } from '../entity/host.ts';
 import type { FuzzMessage, HeaderLies } from './message.ts';
 import { expectsAnswer, frameOf } from './message.ts';
-import { Session, type FindingKind, type Observation, type Problem } from './session.ts';
+import { Session, SessionOver, type FindingKind, type Observation, type Problem } from './session.ts';
 import type { FuzzSetup, FuzzTarget, Route } from './target.ts';
 
 export interface Step {
@@ -27,6 +28,8 @@ export interface ReproducerOptions {
   /** How long to wait after the last message for an entity to end (a crash from a timer). */
   readonly graceMs: number;
   readonly log?: (line: string) => void;
+  /** Where errors escaping the kernel asynchronously are collected (uncaught exceptions). */
+  readonly escaped?: Problem[];
 }
 
 export interface Attempt {
@@ -40,8 +43,6 @@ export class Reproducer {
   readonly #target: FuzzTarget;
   readonly #opts: ReproducerOptions;
   #session: Session | undefined;
-  /** Kernels booted so far. */
-  boots = 0;
 
   constructor(setup: FuzzSetup, target: FuzzTarget, opts: ReproducerOptions) {
     this.#setup = setup;
@@ -49,26 +50,46 @@ export class Reproducer {
     this.#opts = opts;
   }
 
-  async attempt(steps: readonly Step[], want: Want, fresh = false): Promise<Attempt> {
+  /**
+   * Sends `steps` in a session and reports whether `want` showed. `concurrent`: all at once, none
+   * waiting for the one before to be answered (as a burst), else one after another.
+   */
+  async attempt(steps: readonly Step[], want: Want, fresh = false, concurrent = false): Promise<Attempt> {
     if (fresh || !this.#session || this.#session.broken !== undefined) {
       await this.#session?.close();
       this.#session = Session.boot(this.#setup, this.#target, { callTimeoutMs: this.#opts.callTimeoutMs, ...(this.#opts.log ? { log: this.#opts.log } : {}) });
-      this.boots++;
     } else {
       this.#session.restorePolicy();
     }
     const session = this.#session;
     session.drainProblems();
+    this.#opts.escaped?.splice(0);
     const problems: Problem[] = [];
     const observations: Observation[] = [];
-    for (const s of steps) {
-      const obs = await session.send(s.route, s.message);
-      observations.push(obs);
-      problems.push(...obs.problems);
-      if (session.broken !== undefined) break;
+    try {
+      if (concurrent) {
+        for (const obs of await Promise.all(steps.map((s) => session.send(s.route, s.message)))) {
+          observations.push(obs);
+          problems.push(...obs.problems);
+        }
+      } else {
+        for (const s of steps) {
+          const obs = await session.send(s.route, s.message);
+          observations.push(obs);
+          problems.push(...obs.problems);
+          if (session.broken !== undefined) break;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof SessionOver)) throw err;
+      session.broken ??= err.message;
     }
-    if ((want.kind === 'crash' || want.kind === 'hang') && session.broken === undefined) await session.waitForExit(this.#opts.graceMs);
-    problems.push(...session.drainProblems());
+    // An entity may fail a moment after answering (a throw from a timer): give it that moment, if
+    // anything reached it at all.
+    if ((want.kind === 'crash' || want.kind === 'hang') && session.broken === undefined && observations.some((o) => o.delivered > 0)) {
+      await session.waitForExit(this.#opts.graceMs);
+    }
+    problems.push(...session.drainProblems(), ...(this.#opts.escaped?.splice(0) ?? []));
     if (session.broken !== undefined) {
       await session.close();
       this.#session = undefined;
@@ -149,6 +170,8 @@ export interface MinimiseBudget {
 
 export interface Minimised {
   readonly steps: readonly Step[];
+  /** The steps must be sent all at once (the problem needs calls in flight together). */
+  readonly concurrent: boolean;
   readonly reproduced: boolean;
   readonly attempts: number;
   /** The problem as the final replay saw it. */
@@ -157,64 +180,85 @@ export interface Minimised {
 
 /**
  * The smallest steps that still show `want`, from the session's `history` (oldest first; the
- * message where the problem surfaced last).
+ * message where the problem surfaced last). `burst`: the problem surfaced among calls in flight
+ * together, so if sending one at a time does not show it, sending them all at once is tried.
  */
-export async function minimise(rep: Reproducer, setup: FuzzSetup, target: FuzzTarget, history: readonly Step[], want: Want, budget: MinimiseBudget): Promise<Minimised> {
+export async function minimise(rep: Reproducer, setup: FuzzSetup, target: FuzzTarget, history: readonly Step[], want: Want, budget: MinimiseBudget, burst = false): Promise<Minimised> {
   let attempts = 0;
+  let concurrent = false;
   const left = () => attempts < budget.attempts && Date.now() < budget.deadline;
   const tryIt = async (steps: readonly Step[]) => {
     attempts++;
-    return (await rep.attempt(steps, want)).reproduced;
+    return (await rep.attempt(steps, want, false, concurrent)).reproduced;
   };
   const needsDelivery = want.kind === 'crash' || want.kind === 'hang' || want.kind === 'codec-mismatch' || want.kind === 'invalid-response';
   // Hangs cost a call timeout per attempt: look for the single message only, then stop.
   const bytesToo = want.kind !== 'hang';
 
   let steps: readonly Step[] | undefined;
-  // 1. One message on its own, latest first (the one that surfaced it is the likeliest).
-  const singles = history.map((s, i) => ({ s, i })).reverse().filter(({ s }) => !needsDelivery || wouldDeliver(setup, target, s.route, s.message)).slice(0, want.kind === 'hang' ? 2 : 8);
-  for (const { s } of singles) {
-    if (!left()) break;
-    if (await tryIt([s])) { steps = [s]; break; }
+  for (const mode of burst ? [false, true] : [false]) {
+    concurrent = mode;
+    // 1. One message on its own, latest first (the one that surfaced it is the likeliest).
+    const singles = concurrent ? [] : history.map((s, i) => ({ s, i })).reverse().filter(({ s }) => !needsDelivery || wouldDeliver(setup, target, s.route, s.message)).slice(0, want.kind === 'hang' ? 2 : 8);
+    for (const { s } of singles) {
+      if (!left()) break;
+      if (await tryIt([s])) { steps = [s]; break; }
+    }
+    // 2. Else the shortest suffix of the history that shows it (state comes mostly from recent
+    //    calls), cut down ddmin-style while it still shows.
+    if (!steps) {
+      for (let k = 2; left(); k *= 2) {
+        const suffix = history.slice(-Math.min(k, history.length));
+        if (await tryIt(suffix)) { steps = suffix; break; }
+        if (k >= history.length) break;
+      }
+      if (steps) {
+        let current = [...steps];
+        for (let chunk = Math.floor(current.length / 2); chunk >= 1 && left(); chunk = Math.floor(chunk / 2)) {
+          for (let start = current.length - chunk; start >= 0 && left(); start -= chunk) {
+            const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
+            if (candidate.length > 0 && await tryIt(candidate)) current = candidate;
+          }
+        }
+        steps = current;
+      }
+    }
+    if (steps) break;
   }
-  // 2. Else the whole history, cut down while it still shows.
-  if (!steps && left() && await tryIt(history)) {
-    let current = [...history];
-    for (let chunk = Math.floor(current.length / 2); chunk >= 1 && left(); chunk = Math.floor(chunk / 2)) {
-      for (let start = current.length - chunk; start >= 0 && left(); start -= chunk) {
-        const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
-        if (candidate.length > 0 && await tryIt(candidate)) current = candidate;
+  if (!steps) {
+    concurrent = burst;
+    const last = await rep.attempt(history, want, true, concurrent);
+    return { steps: history, concurrent, reproduced: last.reproduced, attempts: attempts + 1, problem: last.problems.find((p) => p.kind === want.kind) };
+  }
+  // 3. Shrink each message, the last (the one that shows it) first; calls sent all at once only
+  //    the last (their number is what matters).
+  if (bytesToo) {
+    const current = [...steps];
+    for (let i = current.length - 1; i >= (concurrent ? current.length - 1 : 0) && left(); i--) {
+      const isLast = i === current.length - 1;
+      for (let improved = true; improved && left();) {
+        improved = false;
+        for (const candidate of shrinkCandidates(current[i]!.message)) {
+          if (!left()) break;
+          if (isLast) {
+            const delivers = wouldDeliver(setup, target, current[i]!.route, candidate);
+            if (needsDelivery && !delivers) continue;
+            if (want.kind === 'invalid-delivered' && delivers) continue; // a valid payload is no case of it
+          }
+          const trial = [...current];
+          trial[i] = { route: current[i]!.route, message: candidate };
+          if (await tryIt(trial)) {
+            current[i] = trial[i]!;
+            improved = true;
+            break;
+          }
+        }
       }
     }
     steps = current;
   }
-  if (!steps) {
-    const last = await rep.attempt(history, want, true);
-    return { steps: history, reproduced: last.reproduced, attempts: attempts + 1, problem: last.problems.find((p) => p.kind === want.kind) };
-  }
-  // 3. Shrink the last message.
-  if (bytesToo) {
-    const prefix = steps.slice(0, -1);
-    let last = steps[steps.length - 1]!;
-    for (let improved = true; improved && left();) {
-      improved = false;
-      for (const candidate of shrinkCandidates(last.message)) {
-        if (!left()) break;
-        const delivers = wouldDeliver(setup, target, last.route, candidate);
-        if (needsDelivery && !delivers) continue;
-        if (want.kind === 'invalid-delivered' && delivers) continue; // a valid payload is no case of it
-        const step = { route: last.route, message: candidate };
-        if (await tryIt([...prefix, step])) {
-          last = step;
-          improved = true;
-          break;
-        }
-      }
-    }
-    steps = [...prefix, last];
-  }
   // 4. Confirm in a fresh kernel, as --replay will run it.
-  const final = await rep.attempt(steps, want, true);
+  const final = await rep.attempt(steps, want, true, concurrent);
   attempts++;
-  return { steps, reproduced: final.reproduced, attempts, problem: final.problems.find((p) => p.kind === want.kind && p.entity === want.entity) };
+  return { steps, concurrent, reproduced: final.reproduced, attempts, problem: final.problems.find((p) => p.kind === want.kind && p.entity === want.entity) };
 }

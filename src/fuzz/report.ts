@@ -59,7 +59,7 @@ export function makeProgress(stream: NodeJS.WriteStream, everyMs = 2000): Progre
       if (tty) {
         const width = 24, full = Math.round(frac * width);
         const line = `fuzz [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${text}`;
-        stream.write(`\r${line.slice(0, Math.max(20, (stream.columns ?? 120) - 1))}\x1b[K`);
+        stream.write(`\r${line.slice(0, Math.max(20, (stream.columns || 120) - 1))}\x1b[K`);
         shown = true;
       } else {
         stream.write(`fuzz: ${Math.round(frac * 100)}% ${text}\n`);

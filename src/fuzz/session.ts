@@ -16,7 +16,7 @@ import type { Sandbox, SandboxExit } from '../sandbox/sandbox.ts';
 import type { SecurityModule } from '../security/index.ts';
 import type { CompiledSchema } from '../kernel/validate.ts';
 import { expectsAnswer, frameOf, type FuzzMessage } from './message.ts';
-import type { FuzzSetup, FuzzTarget, Route } from './target.ts';
+import { FuzzSetupError, type FuzzSetup, type FuzzTarget, type Route } from './target.ts';
 
 export type FindingKind =
   /** The target (or a server it reaches) ended while being fuzzed. */
@@ -44,7 +44,8 @@ export interface Problem {
 }
 
 export interface Answer {
-  readonly kind: 'reply' | 'error' | 'fault';
+  /** `lost`: the kernel terminated the fuzzer (for abuse) with the call in flight, so no answer can come. */
+  readonly kind: 'reply' | 'error' | 'fault' | 'lost';
   readonly status: number;
   readonly text: string;
 }
@@ -85,6 +86,8 @@ export interface SessionOptions {
 interface Link {
   readonly onFrame: (frame: ArrayBuffer) => void;
   alive: boolean;
+  /** Calls sent through this instance of the fuzzer still waiting for their answer. */
+  readonly waiting: Set<number>;
 }
 
 interface Current {
@@ -92,8 +95,17 @@ interface Current {
 }
 
 const utf8 = new TextDecoder();
-/** Starting a worker (SES lockdown, the bundle) takes far longer than a call: the first one gets this long. */
+
+/** The session cannot send any more (the kernel finished, or did not restart the fuzzer). */
+export class SessionOver extends Error {}
+/**
+ * Starting a sandbox (SES lockdown, the bundle) takes far longer than a call, and the kernel does
+ * not say when the target is ready: until one session has measured how long the first answer
+ * takes, a session's first call gets this long; after that, the call timeout plus a generous
+ * multiple of the startup time measured.
+ */
 const FIRST_CALL_MS = 15_000;
+const startupMs = new WeakMap<FuzzSetup, number>();
 
 export class Session {
   readonly target: FuzzTarget;
@@ -114,6 +126,8 @@ export class Session {
   #current: Current | undefined;
   #nextRequest = 1;
   #warm = false;
+  readonly #setup: FuzzSetup;
+  readonly #bootedAt = performance.now();
   #closing = false;
   /** Why the session cannot go on (the target ended or hung); undefined while it can. */
   broken: string | undefined;
@@ -122,6 +136,7 @@ export class Session {
   private constructor(setup: FuzzSetup, target: FuzzTarget, opts: SessionOptions) {
     this.target = target;
     this.#opts = opts;
+    this.#setup = setup;
     let resolve!: () => void;
     this.#targetExit = { promise: new Promise<void>((r) => { resolve = r; }), resolve };
     const parts = loadImageParts(setup.image);
@@ -135,7 +150,7 @@ export class Session {
       return task.name === target.task.name ? this.#watchTarget(task, sandbox) : this.#watchTerminate(task, sandbox);
     };
     this.#kernel = new Kernel({ ...parts, plan: fuzzPlan(parts.plan, fuzzers), security: this.#security, spawn, log: (line) => this.#log(line) });
-    if (!this.#kernel.boot()) throw new Error(`the kernel did not boot:\n${this.#lines.join('\n')}`);
+    if (!this.#kernel.boot()) throw new FuzzSetupError(`the kernel did not boot:\n${this.#lines.join('\n')}`);
     // Policy state right after every task's start: replays restore it, so each starts alike.
     this.#snapshot = parts.security.snapshot();
   }
@@ -149,11 +164,6 @@ export class Session {
     this.#security.restore(this.#snapshot);
   }
 
-  /** The last kernel log lines (entity output, denials, exits). */
-  get logTail(): readonly string[] {
-    return this.#lines;
-  }
-
   /** Problems that surfaced outside any message (exits, late deliveries), since the last call. */
   drainProblems(): Problem[] {
     return this.#async.splice(0);
@@ -161,11 +171,21 @@ export class Session {
 
   /** Sends one message through `route` and waits for its answer (or the timeout). */
   async send(route: Route, m: FuzzMessage): Promise<Observation> {
-    const link = await this.#link(route.client);
+    // Concurrent sends resume one after another: an earlier one may have got this fuzzer
+    // terminated (the 64th refused frame) since the link was looked up.
+    let link = await this.#link(route.client);
+    while (!link.alive) link = await this.#link(route.client);
     const requestId = this.#nextRequest++;
     const frame = frameOf(m, route.handle, requestId);
     const obs: Observation = { answer: undefined, expectsAnswer: expectsAnswer(frame), delivered: 0, decision: 'none', problems: [] };
-    const answered = obs.expectsAnswer ? new Promise<Answer>((resolve) => this.#pending.set(requestId, resolve)) : undefined;
+    const answered = obs.expectsAnswer ? new Promise<Answer>((resolve) => {
+      link.waiting.add(requestId);
+      this.#pending.set(requestId, (a) => { link.waiting.delete(requestId); resolve(a); });
+    }) : undefined;
+    // The kernel decides and delivers within one synchronous onFrame call: a delivery must match
+    // a grant made in the same call (a grant left over from a call refused after it never counts).
+    this.#granted.clear();
+    this.#denied.clear();
     this.#current = { obs };
     try {
       link.onFrame(frame);
@@ -175,13 +195,18 @@ export class Session {
       this.#current = undefined;
     }
     if (!answered) return obs;
-    const ms = this.#warm ? this.#opts.callTimeoutMs : Math.max(this.#opts.callTimeoutMs, FIRST_CALL_MS);
+    const startup = startupMs.get(this.#setup);
+    const ms = this.#warm ? this.#opts.callTimeoutMs
+      : startup === undefined ? Math.max(this.#opts.callTimeoutMs, FIRST_CALL_MS) : this.#opts.callTimeoutMs + Math.max(2000, 5 * startup);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const answer = await Promise.race([answered, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
     clearTimeout(timer);
     if (answer) {
       (obs as { answer: Answer | undefined }).answer = answer;
-      if (obs.delivered > 0) this.#warm = true;
+      if (obs.delivered > 0 && !this.#warm) {
+        this.#warm = true;
+        startupMs.set(this.#setup, Math.max(startupMs.get(this.#setup) ?? 0, performance.now() - this.#bootedAt));
+      }
       this.#judgeAnswer(obs, answer);
       return obs;
     }
@@ -215,7 +240,7 @@ export class Session {
   // ---- the fuzzer's sandbox ----------------------------------------------------------------
 
   #fuzzer(task: PlanTask, events: { onFrame(f: ArrayBuffer): void; onExit(e: SandboxExit): void }): Sandbox {
-    const link: Link = { onFrame: events.onFrame, alive: true };
+    const link: Link = { onFrame: events.onFrame, alive: true, waiting: new Set() };
     this.#links.set(task.name, link);
     for (const wake of this.#linkWaiters.get(task.name)?.splice(0) ?? []) wake();
     return {
@@ -223,6 +248,12 @@ export class Session {
       terminate: async (reason) => {
         if (!link.alive) return;
         link.alive = false;
+        // Its calls still in flight will get no answer: the kernel drops replies to a dead client.
+        for (const id of [...link.waiting]) {
+          const resolve = this.#pending.get(id);
+          this.#pending.delete(id);
+          resolve?.({ kind: 'lost', status: 0, text: reason ?? 'the fuzzer was terminated' });
+        }
         // Exit code 1: if the kernel stopped it for abuse (too many refused frames), the plan's
         // on-failure restart brings a fresh fuzzer back; a deliberate stop records 0 regardless.
         queueMicrotask(() => events.onExit({ code: 1, ...(reason ? { reason } : {}) }));
@@ -250,7 +281,7 @@ export class Session {
     for (let waited = 0; ; waited++) {
       const link = this.#links.get(client);
       if (link?.alive) return link;
-      if (this.#closing || waited > 0) throw new Error(`the fuzzer standing in for ${client} is not running (${this.broken ?? 'the kernel did not restart it'})`);
+      if (this.#closing || waited > 0) throw new SessionOver(`the fuzzer standing in for ${client} is not running (${this.broken ?? 'the kernel did not restart it'})`);
       // The kernel restarts a fuzzer it terminated (after 64 refused frames) right after the exit.
       await new Promise<void>((resolve) => {
         const list = this.#linkWaiters.get(client) ?? [];
@@ -265,27 +296,26 @@ export class Session {
 
   #watchPolicy(inner: SecurityModule): SecurityModule {
     const target = this.target.task.name;
-    return {
-      decide: (event) => {
-        const d = inner.decide(event);
-        if (event.kind === 'request' && event.dstTask === target) {
-          const key = `${event.riid}.${event.mid}`;
-          const map = d.granted ? this.#granted : this.#denied;
-          map.set(key, (map.get(key) ?? 0) + 1);
-          if (this.#current && event.srcTask !== undefined && this.target.routes.some((r) => r.client === event.srcTask)) {
-            this.#current.obs.decision = d.granted ? 'granted' : 'denied';
-          }
+    const decide: SecurityModule['decide'] = (event) => {
+      const d = inner.decide(event);
+      if (event.kind === 'request' && event.dstTask === target) {
+        const key = `${event.riid}.${event.mid}`;
+        const map = d.granted ? this.#granted : this.#denied;
+        map.set(key, (map.get(key) ?? 0) + 1);
+        if (this.#current && event.srcTask !== undefined && this.target.routes.some((r) => r.client === event.srcTask)) {
+          this.#current.obs.decision = d.granted ? 'granted' : 'denied';
         }
-        return d;
-      },
-      evaluate: (event, params) => inner.evaluate(event, params),
-      setAuditLevel: (level) => inner.setAuditLevel(level),
-      setAuditProfile: (name, level) => inner.setAuditProfile(name, level),
-      snapshot: () => inner.snapshot(),
-      restore: (s) => inner.restore(s),
-      classIndex: (name) => inner.classIndex(name),
-      methodIds: (cls, endpoint, method) => inner.methodIds(cls, endpoint, method),
+      }
+      return d;
     };
+    // Everything else goes to the real module as it is (whatever else its interface offers).
+    return new Proxy(inner, {
+      get: (module, key) => {
+        if (key === 'decide') return decide;
+        const value: unknown = Reflect.get(module, key);
+        return typeof value === 'function' ? value.bind(module) : value;
+      },
+    });
   }
 
   #watchTarget(task: PlanTask, sandbox: Sandbox): Sandbox {
@@ -348,11 +378,15 @@ export class Session {
   /** Classifies an answer: server faults that betray a codec mismatch, invalid responses, leaks. */
   #judgeAnswer(obs: Observation, a: Answer): void {
     const target = this.target.task.name;
-    if (a.kind !== 'fault') return;
+    if (a.kind !== 'fault') return; // a reply, an error reply, or lost with the fuzzer
     if (obs.delivered > 0 && a.status === Status.invalidMessage) {
       obs.problems.push({ kind: 'invalid-response', entity: target, detail: a.text });
     } else if (obs.delivered > 0 && a.status === Status.serverFault && /CodecError: \w+ at (?:request\b|mid\b|riid\b)|CodecError: \w+: /.test(a.text)) {
       obs.problems.push({ kind: 'codec-mismatch', entity: target, detail: `the kernel accepted the request, but ${target}'s decoder rejected it: ${a.text}` });
+    } else if (obs.decision === 'granted' && obs.delivered === 0) {
+      // The policy's decision may change its state (a Flow transition): a call the kernel then
+      // refuses leaves the policy believing the server got a request it never saw.
+      obs.problems.push({ kind: 'kernel-error', entity: 'kernel', detail: `the security module granted the request (committing any state change of the policy), then the kernel refused it without delivering it: ${STATUS_NAMES[a.status] ?? a.status}: ${a.text.split('\n')[0]}` });
     } else if (a.status === Status.busy && this.#pending.size === 0) {
       obs.problems.push({ kind: 'kernel-error', entity: 'kernel', detail: `the kernel answered Busy with no other call in flight (its flow-control accounting leaks): ${a.text}` });
     } else if (!(a.status in STATUS_NAMES)) {

@@ -8,6 +8,9 @@ import type { WireSchema } from '../kernel/schema.ts';
 import type { CompiledSchema } from '../kernel/validate.ts';
 import type { MethodInfo } from './mutations.ts';
 
+/** The solution cannot be fuzzed as asked (no such task, nothing reaches it, …): a user error. */
+export class FuzzSetupError extends Error {}
+
 /** A channel into the target: the fuzzer takes the client's place and calls through its handle. */
 export interface Route {
   readonly client: string;

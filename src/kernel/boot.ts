@@ -63,7 +63,15 @@ export function tierSpawner(dataDir: string): Spawner {
 }
 
 export function bootImage(image: VerifiedImage, options: BootOptions): { kernel: Kernel; done: Promise<readonly TaskExit[]> } {
-  const kernel = new Kernel({ ...loadImageParts(image, options.audit), spawn: tierSpawner(options.dataDir), log: options.log });
+  // Every audit record goes to the caller's sink and to the kernel, which sends it on to the
+  // solution's audit service (a task of class kl.Audit) when there is one.
+  let sink: Kernel | undefined;
+  const audit: NonNullable<BootOptions['audit']> = (record) => {
+    options.audit?.(record);
+    sink?.audit(record);
+  };
+  const kernel = new Kernel({ ...loadImageParts(image, audit), spawn: tierSpawner(options.dataDir), log: options.log });
+  sink = kernel;
   kernel.boot();
   return { kernel, done: kernel.done };
 }

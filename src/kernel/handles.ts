@@ -36,6 +36,10 @@ export class HandleTable {
     return handle;
   }
 
+  get size(): number {
+    return this.#entries.size;
+  }
+
   get(handle: number): HandleEntry | undefined {
     return this.#entries.get(handle);
   }

@@ -7,8 +7,10 @@ import { KERNEL_HANDLE } from '../entity/host.ts';
 import { NO_HANDLE, type ServerDispatch } from '../entity/wire.ts';
 import type { Sandbox, SandboxExit } from '../sandbox/sandbox.ts';
 import type { StartMessage } from '../sandbox/protocol.ts';
-import { formatExplanation, type SecurityModule } from '../security/index.ts';
+import { formatExplanation, type AuditRecord, type Decision, type SecurityModule } from '../security/index.ts';
 import type { EventKind } from '../security/ir.ts';
+import { AuditSink_Close_MID, AuditSink_Write_MID, encode_AuditSink_Close_Request, encode_AuditSink_Write_Request } from '../entity/gen/kl.core.AuditSink.idl.ts';
+import { AUDIT_CLASS, AUDIT_CLOSE_MS, AUDIT_WINDOW, AuditQueue } from './audit.ts';
 import { ALL_RIGHTS, HandleTable, Rights, type ChannelRecord } from './handles.ts';
 import type { PlanTask, SolutionPlan } from './plan.ts';
 import { createCoreServices } from './services.ts';
@@ -47,6 +49,14 @@ interface PendingCall {
   readonly bytes: number;
 }
 
+/** A call the kernel itself made to an entity (to the audit service); its reply is checked and dropped. */
+interface KernelCall {
+  readonly riid: number;
+  readonly mid: number;
+  readonly method: CompiledMethod;
+  readonly done: (outcome: 'reply' | 'error' | 'fault' | 'lost') => void;
+}
+
 /** One running instance of a task. */
 interface Entity {
   readonly task: PlanTask;
@@ -70,6 +80,8 @@ interface Entity {
   readonly orphaned: Set<number>;
   /** Calls to the kernel itself (handle 0) not yet answered. */
   kernelInFlight: number;
+  /** Calls from the kernel to this entity not yet answered, by request id (they arrive on slot 0). */
+  readonly fromKernel: Map<number, KernelCall>;
 }
 
 /** Control characters an entity could use to fake log lines or rewrite a terminal, made visible. */
@@ -88,6 +100,10 @@ function oneLine(text: string): string {
 }
 
 const KERNEL_SID = 1;
+/** Handles one entity may hold: passing handles cannot grow a server's table without bound. */
+const MAX_HANDLES = 4096;
+/** The server-side slot of calls that come from the kernel (channel slots start at 1). */
+const KERNEL_SLOT = 0;
 const EINIT_SID = 2;
 /** An entity that sends this many malformed or forged frames is terminated. */
 const ABUSE_LIMIT = 64;
@@ -103,6 +119,11 @@ export class Kernel {
   readonly #einitClass: number;
   #nextSid = 100;
   #finished = false;
+  /** The solution's audit service and the records waiting for it; undefined when it has none. */
+  readonly #audit: AuditQueue | undefined;
+  #auditPumpQueued = false;
+  /** True while the kernel decides its own calls: records of those decisions are not kept (they would feed themselves). */
+  #unaudited = false;
   #resolveDone!: (exits: readonly TaskExit[]) => void;
   readonly done: Promise<readonly TaskExit[]>;
 
@@ -112,6 +133,45 @@ export class Kernel {
     this.#coreClass = options.security.classIndex('kl.core.Core') ?? -1;
     this.#einitClass = options.security.classIndex('Einit') ?? -1;
     this.done = new Promise((resolve) => { this.#resolveDone = resolve; });
+    this.#audit = this.#findAuditService();
+  }
+
+  /** The first task of class kl.Audit, if its class serves kl.core.AuditSink at endpoint `sink`. */
+  #findAuditService(): AuditQueue | undefined {
+    const { plan, security, schema, log } = this.#o;
+    const tasks = plan.tasks.filter((t) => t.className === AUDIT_CLASS);
+    const task = tasks[0];
+    if (!task) return undefined;
+    const ids = security.methodIds(task.classIndex, 'sink', 'Write');
+    if (!ids || ids.mid !== AuditSink_Write_MID || schema.method(task.classIndex, ids.riid, AuditSink_Close_MID)?.name !== 'Close') {
+      log(`[kernel] audit: task ${task.name} (class ${AUDIT_CLASS}) has no endpoint "sink" of interface kl.core.AuditSink; audit records are not delivered`);
+      return undefined;
+    }
+    const more = tasks.length > 1 ? ` (and not to ${tasks.slice(1).map((t) => t.name).join(', ')})` : '';
+    log(`[kernel] audit: the security module's audit records go to task ${task.name}${more}; up to 4096 wait for it, beyond that they are dropped and counted`);
+    return new AuditQueue(task.name, ids.riid, log);
+  }
+
+  /**
+   * Takes one audit record from the security module (boot wires the module's sink here). Called
+   * while the module decides, so delivery happens later. Records of the kernel's own calls to the
+   * audit service are not kept: each delivery would otherwise produce a record to deliver.
+   */
+  audit(record: AuditRecord): void {
+    const q = this.#audit;
+    if (!q || this.#unaudited) return;
+    if (q.closing) {
+      q.lost(1);
+      return;
+    }
+    q.push(record);
+    if (!this.#auditPumpQueued) {
+      this.#auditPumpQueued = true;
+      queueMicrotask(() => {
+        this.#auditPumpQueued = false;
+        this.#pumpAudit();
+      });
+    }
   }
 
   /** Kernel start, Einit start, then every task: each an `execute` event the policy decides. */
@@ -134,9 +194,14 @@ export class Kernel {
     return true;
   }
 
-  /** Graceful stop of everything (SIGINT/SIGTERM). */
+  /** Graceful stop of everything (SIGINT/SIGTERM); the audit service last, once it has sealed its log. */
   async shutdown(reason: string): Promise<void> {
-    await Promise.all([...this.#entities.values()].filter((e) => e.alive).map((e) => this.#stop(e, reason)));
+    const sink = this.#audit && this.#entities.get(this.#audit.task);
+    await Promise.all([...this.#entities.values()].filter((e) => e.alive && e !== sink).map((e) => this.#stop(e, reason)));
+    if (sink?.alive) {
+      await this.#closeAudit(sink);
+      await this.#stop(sink, reason);
+    }
   }
 
   #start(task: PlanTask): void {
@@ -158,7 +223,7 @@ export class Kernel {
     const entity: Entity = {
       task, sid, handles, pending: new Map(), slots: new Map(), slotChannels: new Map(), core: undefined!,
       sandbox: undefined, alive: true, nextRequest: 1, outgoing: 0, queuedBytes: 0, abuse: 0, stopping: undefined,
-      orphaned: new Set(), kernelInFlight: 0,
+      orphaned: new Set(), kernelInFlight: 0, fromKernel: new Map(),
     };
     Object.assign(entity, {
       core: createCoreServices({
@@ -169,6 +234,12 @@ export class Kernel {
           const held = handles.get(n);
           return held && (rights & ~held.rights) === 0 ? handles.add({ channel: held.channel, rights }) : undefined;
         },
+        auditLevel: () => this.#o.security.auditLevel(),
+        setAuditLevel: (level) => {
+          const was = this.#o.security.auditLevel();
+          this.#o.security.setAuditLevel(level);
+          this.#o.log(`[kernel] audit level ${was} → ${level}, set by ${task.name}`);
+        },
       }),
     });
     this.#channels.filter((c) => c.server === task.name).forEach((c, i) => {
@@ -176,9 +247,16 @@ export class Kernel {
       entity.slotChannels.set(i + 1, c);
     });
     this.#entities.set(task.name, entity);
+    if (this.#audit?.task === task.name) {
+      // A new instance of the audit service (first start or restart) is sent what waits for it.
+      this.#audit.closing = undefined;
+      this.#audit.closed = false;
+      queueMicrotask(() => this.#pumpAudit());
+    }
     const boot: BootInfo = { task: task.name, className: task.className, args: task.args, env: task.env, channels, endpoints: task.endpoints };
     entity.sandbox = this.#o.spawn(task, { bundle: this.#o.bundle(task), boot }, {
-      onFrame: (frame) => { if (entity.alive) this.#onFrame(entity, frame); },
+      // An entity being terminated gets nothing more through: no decisions, no deliveries.
+      onFrame: (frame) => { if (entity.alive && !entity.stopping) this.#onFrame(entity, frame); },
       onExit: (exit) => this.#onExit(entity, exit),
     });
   }
@@ -219,6 +297,21 @@ export class Kernel {
     if (!isKernel && (!server || !server.alive || server.stopping)) {
       return this.#fault(client, h, Status.notConnected, `${entry!.channel.server} is not running`);
     }
+    // Flow control comes before the decision: a granted decision commits model state, so a call
+    // refused as Busy afterwards would leave the policy believing it happened.
+    const bytes = payload.byteLength;
+    if (isKernel && client.kernelInFlight >= client.task.limits.inFlight) {
+      return this.#fault(client, h, Status.busy, `${client.kernelInFlight} kernel calls already in flight (limits.inFlight = ${client.task.limits.inFlight})`);
+    }
+    if (!isKernel && entry!.channel.inFlight >= client.task.limits.inFlight) {
+      return this.#fault(client, h, Status.busy, `${entry!.channel.inFlight} calls already in flight on channel ${entry!.channel.id} (limits.inFlight = ${client.task.limits.inFlight})`);
+    }
+    if (!isKernel && server!.queuedBytes + bytes > server!.task.limits.queueKiB * 1024) {
+      return this.#fault(client, h, Status.busy, `${server!.task.name}'s request queue is full (limits.queueKiB = ${server!.task.limits.queueKiB})`);
+    }
+    if (!isKernel && transfer.length > 0 && server!.handles.size + transfer.length > MAX_HANDLES) {
+      return this.#fault(client, h, Status.busy, `${server!.task.name}'s handle table is full (${MAX_HANDLES} handles)`);
+    }
     const dstSid = isKernel ? KERNEL_SID : server!.sid;
     if (!this.#decide('request', client, client.task.classIndex, client.sid, dstClass, dstSid, h, method.request, payload, isKernel ? 'kernel' : server!.task.name)) return;
 
@@ -229,13 +322,6 @@ export class Kernel {
     }
     const channel = entry!.channel;
     const target = server!;
-    const bytes = payload.byteLength;
-    if (channel.inFlight >= client.task.limits.inFlight) {
-      return this.#fault(client, h, Status.busy, `${channel.inFlight} calls already in flight on channel ${channel.id} (limits.inFlight = ${client.task.limits.inFlight})`);
-    }
-    if (target.queuedBytes + bytes > target.task.limits.queueKiB * 1024) {
-      return this.#fault(client, h, Status.busy, `${target.task.name}'s request queue is full (limits.queueKiB = ${target.task.limits.queueKiB})`);
-    }
     const requestId = target.nextRequest;
     target.nextRequest = target.nextRequest >= 0xfffffffe ? 1 : target.nextRequest + 1;
     const slot = target.slots.get(channel) ?? 0;
@@ -254,6 +340,8 @@ export class Kernel {
   }
 
   #reply(server: Entity, frame: ArrayBuffer, h: FrameHeader): void {
+    const fromKernel = server.fromKernel.get(h.requestId);
+    if (fromKernel) return this.#replyToKernel(server, frame, h, fromKernel);
     if (server.orphaned.delete(h.requestId)) return; // the caller is gone; nobody to answer
     const p = server.pending.get(h.requestId);
     if (!p || p.slot !== h.handle || p.riid !== h.riid || p.mid !== h.mid) {
@@ -282,11 +370,8 @@ export class Kernel {
   }
 
   async #kernelCall(client: Entity, h: FrameHeader, method: CompiledMethod, payload: Uint8Array): Promise<void> {
-    // Kernel calls obey the same in-flight limit as channels; answering on a later turn lets a
-    // burst accumulate, so a flood is refused as Busy instead of growing the reply queue.
-    if (client.kernelInFlight >= client.task.limits.inFlight) {
-      return this.#fault(client, h, Status.busy, `${client.kernelInFlight} kernel calls already in flight (limits.inFlight = ${client.task.limits.inFlight})`);
-    }
+    // Answering on a later turn lets a burst accumulate against limits.inFlight (checked by the
+    // caller), so a flood is refused as Busy instead of growing the reply queue.
     client.outgoing++;
     client.kernelInFlight++;
     let result;
@@ -305,6 +390,102 @@ export class Kernel {
     if (!client.alive) return;
     client.sandbox!.send(makeFrame({ kind: which === 'response' ? FrameKind.reply : FrameKind.error, flags: 0, handle: KERNEL_HANDLE, riid: h.riid, mid: h.mid, requestId: h.requestId, status: Status.ok }, result.payload));
     this.#settle();
+  }
+
+  // ---- calls from the kernel (to the audit service) ------------------------------------------
+
+  /**
+   * A call from the kernel (class kl.core.Core) to `target`, decided by the policy like any request
+   * but never audited. Sent on slot 0; `done` gets the outcome. Returns the decision.
+   */
+  #callFromKernel(target: Entity, riid: number, mid: number, payload: Uint8Array, done: KernelCall['done']): Decision {
+    const method = this.#o.schema.method(target.task.classIndex, riid, mid)!;
+    this.#unaudited = true;
+    let decision: Decision;
+    try {
+      decision = this.#o.security.decide({
+        kind: 'request', srcClass: this.#coreClass, dstClass: target.task.classIndex, srcSid: KERNEL_SID, dstSid: target.sid,
+        riid, mid, srcTask: 'kernel', dstTask: target.task.name, message: () => method.request.decode(payload),
+      });
+    } finally {
+      this.#unaudited = false;
+    }
+    if (!decision.granted) return decision;
+    const requestId = target.nextRequest;
+    target.nextRequest = target.nextRequest >= 0xfffffffe ? 1 : target.nextRequest + 1;
+    target.fromKernel.set(requestId, { riid, mid, method, done });
+    target.sandbox!.send(makeFrame({ kind: FrameKind.call, flags: 0, handle: KERNEL_SLOT, riid, mid, requestId, status: Status.ok }, payload));
+    return decision;
+  }
+
+  /** A reply to a call from the kernel: checked against the IDL, then dropped (there is nobody to pass it to). */
+  #replyToKernel(server: Entity, frame: ArrayBuffer, h: FrameHeader, call: KernelCall): void {
+    if (h.handle !== KERNEL_SLOT || h.riid !== call.riid || h.mid !== call.mid) return this.#abuse(server, `sent a reply to call ${h.requestId} it never received`);
+    server.fromKernel.delete(h.requestId);
+    if (h.kind === FrameKind.fault) {
+      this.#o.log(`[kernel] ${server.task.name} failed to serve the kernel's ${call.method.name} call: ${oneLine(new TextDecoder().decode(payloadOf(frame, h)).slice(0, 1024))}`);
+      return call.done('fault');
+    }
+    const which = h.kind === FrameKind.reply ? 'response' : 'error';
+    const invalid = h.handleCount > 0 ? 'handles can be sent in requests only' : (which === 'response' ? call.method.response : call.method.error).validate(payloadOf(frame, h), h.handleCount);
+    if (invalid) {
+      this.#abuse(server, `sent an invalid ${which} to the kernel's ${call.method.name} call: ${invalid}`);
+      return call.done('fault');
+    }
+    call.done(which === 'response' ? 'reply' : 'error');
+  }
+
+  /** Sends queued audit records to the audit service, up to AUDIT_WINDOW batches in flight. */
+  #pumpAudit(): void {
+    const q = this.#audit;
+    const sink = q && this.#entities.get(q.task);
+    if (!q || !sink?.alive || sink.stopping || q.closing) return;
+    while (q.inFlight < AUDIT_WINDOW && (q.pending > 0 || q.dropped > 0)) {
+      const batch = q.take();
+      const payload = encode_AuditSink_Write_Request(batch);
+      const lost = batch.records.length + batch.dropped;
+      const decision = this.#callFromKernel(sink, q.riid, AuditSink_Write_MID, payload, (outcome) => {
+        q.inFlight--;
+        if (outcome !== 'reply') q.lost(lost);
+        this.#pumpAudit();
+        this.#settle();
+      });
+      if (!decision.granted) {
+        q.lost(lost);
+        if (!q.denied) {
+          q.denied = true;
+          this.#o.log(`[kernel] audit: THE POLICY DENIES the kernel's deliveries to ${q.task}, so audit records are dropped (counted); ` +
+            `allow them with \`request src=kl.core.Core, dst=${AUDIT_CLASS}, endpoint=sink { grant () }\`\n${formatExplanation(decision.explanation!)}`);
+        }
+        return;
+      }
+      q.inFlight++;
+    }
+  }
+
+  /** Asks the audit service to seal its log (every other task has ended); resolves once it has, or failed to in time. */
+  #closeAudit(sink: Entity): Promise<void> {
+    const q = this.#audit!;
+    q.closing ??= new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        if (q.closed) return;
+        clearTimeout(timer);
+        q.closed = true;
+        resolve();
+        this.#settle();
+      };
+      timer = setTimeout(() => {
+        this.#o.log(`[kernel] audit: ${q.task} did not seal its log within ${AUDIT_CLOSE_MS} ms; stopping it`);
+        finish();
+      }, AUDIT_CLOSE_MS);
+      const decision = this.#callFromKernel(sink, q.riid, AuditSink_Close_MID, encode_AuditSink_Close_Request({}), (outcome) => {
+        if (outcome !== 'reply' && outcome !== 'lost') this.#o.log(`[kernel] audit: ${q.task} could not seal its log`);
+        finish();
+      });
+      if (!decision.granted) queueMicrotask(finish);
+    });
+    return q.closing;
   }
 
   /** The handles a frame hands over: each must be in the sender's table with the transfer right, and keep or lose rights, never gain. */
@@ -385,6 +566,9 @@ export class Kernel {
         Status.notConnected, `${entity.task.name} ended before replying`);
     }
     entity.pending.clear();
+    const fromKernel = [...entity.fromKernel.values()];
+    entity.fromKernel.clear();
+    for (const call of fromKernel) call.done('lost');
     // Calls it made are abandoned: servers stop waiting on it (and may then be stopped themselves).
     for (const server of this.#entities.values()) {
       for (const [id, p] of server.pending) {
@@ -413,13 +597,22 @@ export class Kernel {
     while (changed) {
       changed = false;
       for (const e of this.#entities.values()) {
-        if (!e.alive || e.stopping || Object.keys(e.task.endpoints).length === 0 || e.outgoing > 0 || e.pending.size > 0) continue;
+        if (!e.alive || e.stopping || Object.keys(e.task.endpoints).length === 0 || e.outgoing > 0 || e.pending.size > 0 || e.fromKernel.size > 0) continue;
         const reachable = [...this.#entities.values()].some((c) => c !== e && c.alive && !c.stopping && c.handles.reaches(e.task.name));
         // A failed task is restarted as soon as it exits, so only living entities can call again.
-        if (!reachable) {
-          void this.#stop(e, 'no living clients');
-          changed = true;
+        if (reachable) continue;
+        if (this.#audit?.task === e.task.name && !this.#audit.closed) {
+          // The audit service records to the end: once every other task has ended and what was
+          // queued is delivered, it seals its log, and only then is it stopped.
+          const q = this.#audit;
+          if (q.inFlight > 0 || [...this.#entities.values()].some((c) => c !== e && c.alive)) continue;
+          // What waits (and the count of what was dropped) goes first, unless the policy refuses it.
+          if (!q.denied && (q.pending > 0 || q.dropped > 0)) this.#pumpAudit();
+          if (q.inFlight === 0) void this.#closeAudit(e);
+          continue;
         }
+        void this.#stop(e, 'no living clients');
+        changed = true;
       }
     }
     if ([...this.#entities.values()].every((e) => !e.alive)) this.#finish();
@@ -428,6 +621,8 @@ export class Kernel {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    const undelivered = this.#audit?.discard() ?? 0;
+    if (undelivered > 0) this.#o.log(`[kernel] audit: ${undelivered} audit records never reached ${this.#audit!.task}`);
     this.#resolveDone(this.#exits);
   }
 }

@@ -1,4 +1,4 @@
-// The kernel's own endpoints (class kl.core.Core): log, time, random, handle, task. Entities reach
+// The kernel's own endpoints (class kl.core.Core): log, time, random, handle, task, audit. Entities reach
 // them through handle 0, and every call is decided by the policy like any other request.
 import { randomBytes } from 'node:crypto';
 import { createCoreDispatcher } from '../entity/gen/kl.core.Core.edl.ts';
@@ -13,6 +13,9 @@ export interface CoreCaller {
   closeHandle(handle: number): boolean;
   /** Copies a handle of the caller's table with fewer rights; the new number, or undefined. */
   copyHandle(handle: number, rights: number): number | undefined;
+  /** The security module's run-time audit level (kl.core.Audit). */
+  auditLevel(): number;
+  setAuditLevel(level: number): void;
 }
 
 const LEVEL_NAMES = ['debug', 'info', 'warn', 'error'];
@@ -49,6 +52,13 @@ export function createCoreServices(caller: CoreCaller): ServerDispatch {
         caller.exit(code);
         return {};
       },
+    },
+    audit: {
+      SetLevel: ({ level }) => {
+        caller.setAuditLevel(level);
+        return {};
+      },
+      GetLevel: () => ({ level: caller.auditLevel() }),
     },
   });
 }

@@ -31,6 +31,8 @@ export interface CheckOptions {
   readonly loader?: SpecLoader;
   /** Classes a policy names (`use EDL`), resolved here so the policy compiler finds them. */
   readonly extraClasses?: readonly { readonly name: string; readonly span: Span }[];
+  /** IDL packages to resolve although nothing references them (the kernel's own client interfaces). */
+  readonly extraPackages?: readonly string[];
 }
 
 /** The classes every solution has, whether or not init.yaml lists them. */
@@ -86,6 +88,7 @@ class ModelBuilder {
     for (const extra of this.options.extraClasses ?? []) this.processClass(extra.name, this.options.kos?.stubMissing ? extra.span : undefined);
     // The execute interface every policy names (explicitly or by default).
     this.idl.requirePackage('kl.core.Execute', undefined);
+    for (const name of this.options.extraPackages ?? []) this.idl.requirePackage(name, undefined);
     const tasks = init ? this.tasks(init) : [];
     this.idl.finish();
     this.checkSecurityInterfaces();

@@ -2,7 +2,7 @@
 // SES, then runs the entity bundle in a Compartment whose only authority is the hardened host
 // interface. Frames in and out are bare ArrayBuffers; nothing Node-owned reaches the entity.
 import 'ses';
-import type { HostFs, HostInterface } from '../entity/host.ts';
+import type { HostCrypto, HostFs, HostInterface } from '../entity/host.ts';
 import type { ControlToSandbox, StartMessage } from './protocol.ts';
 
 declare function lockdown(options?: Record<string, string>): void;
@@ -32,7 +32,7 @@ function externalBytes(): number {
 }
 
 /** Waits for the start message, then runs the entity. */
-export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<StartMessage['fs']>) => HostFs): void {
+export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<StartMessage['fs']>) => HostFs, crypto?: HostCrypto): void {
   lockdown(LOCKDOWN);
   let receiver: ((frame: ArrayBuffer) => void) | undefined;
   let started = false;
@@ -92,6 +92,7 @@ export function runBootstrap(link: KernelLink, makeFs?: (roots: NonNullable<Star
       },
       exit(code) { return link.exit(Number.isInteger(code) ? code : 1); },
       ...(msg.fs && makeFs ? { fs: makeFs(msg.fs) } : {}),
+      ...(crypto ? { crypto } : {}),
     };
     const compartment = new Compartment({ globals: { __citadel: harden(host) }, __options__: true });
     link.keepAlive(false);

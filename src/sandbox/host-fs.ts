@@ -1,15 +1,24 @@
 // File access for process-tier entities: plain-data functions over node:fs, confined to the roots
 // init.yaml `resources.fs` grants. The OS-level permission model enforces the same roots again,
 // but it follows symlinks, so this layer resolves them and checks where a path really leads.
-import { appendFile, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { appendFile, lstat, mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostFs } from '../entity/host.ts';
+import { makeHostFileOps } from './host-file-ops.ts';
 
 function within(roots: readonly string[], abs: string): boolean {
   return roots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
 }
 
-/** The real location of `abs`: resolved through symlinks as far as the path exists. */
+/** Stands for a path that leads nowhere checkable (a dangling symlink): inside no root. */
+const NOWHERE = '\0dangling-symlink';
+
+/**
+ * The real location of `abs`: resolved through symlinks as far as the path exists. A component
+ * that is a symlink to something missing leads NOWHERE, so writing through it is refused (the
+ * permission model would follow it and create the file outside the grant).
+ */
 async function realLocation(abs: string): Promise<string> {
   let existing = abs;
   const rest: string[] = [];
@@ -17,6 +26,7 @@ async function realLocation(abs: string): Promise<string> {
     try {
       return path.join(await realpath(existing), ...rest.reverse());
     } catch {
+      if (await lstat(existing).then((s) => s.isSymbolicLink(), () => false)) return NOWHERE;
       const parent = path.dirname(existing);
       if (parent === existing) return abs;
       rest.push(path.basename(existing));
@@ -43,8 +53,15 @@ export function makeHostFs(roots: { readonly base: string; readonly read: readon
   const r = (p: string) => inside(roots.base, readable, realReadable, p, 'read');
   const w = (p: string) => inside(roots.base, roots.write, realWritable, p, 'write');
   return {
+    ...makeHostFileOps(r, w),
     readFile: async (p) => new Uint8Array(await readFile(await r(p))),
-    writeFile: async (p, data) => { await writeFile(await w(p), Uint8Array.from(data)); },
+    writeFile: async (p, data, options) => {
+      const mode = options?.mode ?? 0o666;
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new TypeError(`write ${p}: mode must be permission bits (0 to 0o777)`);
+      // Write-through instead of fsync, which the permission model disables.
+      const flag = options?.sync === true ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_SYNC : 'w';
+      await writeFile(await w(p), Uint8Array.from(data), { mode, flag });
+    },
     appendFile: async (p, data) => { await appendFile(await w(p), Uint8Array.from(data)); },
     readdir: async (p) => (await readdir(await r(p))).map(String),
     stat: async (p) => {

@@ -30,6 +30,8 @@ export interface SecurityModule {
   /** PAL test cases: decide with the message params given as a plain dict. */
   evaluate(event: Omit<SecurityEvent, 'message'>, params?: Readonly<Record<string, unknown>>): Decision;
   setAuditLevel(level: number): void;
+  /** The run-time audit level in effect. */
+  auditLevel(): number;
   setAuditProfile(name: string, level?: number): void;
   /** All model state, for rolling back after a PAL sequence; opaque. */
   snapshot(): unknown;
@@ -176,6 +178,7 @@ export function loadPolicy(input: PolicyIR, options: SecurityModuleOptions = {})
     decide,
     evaluate: (event, params = {}) => decide({ ...event, message: () => params }),
     setAuditLevel: level => audit.setLevel(level),
+    auditLevel: () => audit.level,
     setAuditProfile: (name, level) => audit.setProfile(name, level),
     snapshot() {
       const token = Object.freeze({});

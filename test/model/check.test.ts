@@ -643,6 +643,7 @@ describe('the ping example', () => {
         { qualifiedName: 'random', riid: 2, iface: 'kl.core.Random', components: [] },
         { qualifiedName: 'handle', riid: 3, iface: 'kl.core.Handle', components: [] },
         { qualifiedName: 'task', riid: 4, iface: 'kl.core.Task', components: [] },
+        { qualifiedName: 'audit', riid: 5, iface: 'kl.core.Audit', components: [] },
       ],
     });
     assert.equal(model.classes.get('echo.Server')?.component.form, 'entity');
