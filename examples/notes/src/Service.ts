@@ -1,18 +1,26 @@
-// The notes service: validates notes and keeps them in the storage driver.
-import { connect, serve } from 'citadel';
+// The notes service: validates notes and keeps each one as a file. Its file code is ordinary
+// node:fs/promises; in an entity that goes through the file-system driver (kl.Vfs), where this
+// task sees only its own mount (notes-data on the host) as "/".
+import { CallFailed, serve } from 'citadel';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServiceDispatcher } from '../gen/notes.Service.edl.ts';
-import { StorageProxy } from '../gen/notes.Storage.idl.ts';
 
-const storageChannel = connect('storage');
-const storage = new StorageProxy(storageChannel, storageChannel.riid('kv'));
+const file = (title: string) => `/${encodeURIComponent(title)}`;
 
 serve(createServiceDispatcher({
   notes: {
     Add: async ({ title, text }) => {
-      await storage.Put({ key: title, value: new TextEncoder().encode(text) });
+      try {
+        await writeFile(file(title), text);
+      } catch (err) {
+        // A policy denial reaches file code as EACCES, with the kernel's explanation as its cause.
+        const cause = (err as Error).cause;
+        if (cause instanceof CallFailed) throw new Error(`${(err as Error).message}\n${cause.explanation}`);
+        throw err;
+      }
       return {};
     },
-    Read: async ({ title }) => ({ text: new TextDecoder().decode((await storage.Get({ key: title })).value) }),
-    Titles: async () => ({ titles: (await storage.List({})).keys }),
+    Read: async ({ title }) => ({ text: await readFile(file(title), 'utf8') }),
+    Titles: async () => ({ titles: (await readdir('/')).map(decodeURIComponent).slice(0, 64) }),
   },
 }));
