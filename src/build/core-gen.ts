@@ -17,7 +17,7 @@ export function generateCore(): Map<string, string> {
     discover: false,
     extraClasses: [{ name: 'kl.core.Core', span: span(makeSource('<core>', ''), 0) }],
     // Served by an entity, called by the kernel: the interface of the solution's audit service.
-    extraPackages: ['kl.core.AuditSink'],
+    extraPackages: ['kl.core.AuditSink', 'kl.core.Types'],
   });
   if (!result.model) throw new Error(`Citadel's include tree does not check:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
   // The codec runtime is src/entity/wire.ts itself, one folder up, rather than a copy of it.

@@ -22,10 +22,14 @@ export function generateService(specDir: string): Map<string, string> {
   const at = span(makeSource('<service>', ''), 0);
   const result = checkSolution(specDir, { initFile: false, discover: true, extraClasses: classes.map((name) => ({ name, span: at })) });
   if (!result.model) throw new Error(`service specs in ${specDir} do not check:\n${result.diagnostics.map(formatDiagnostic).join('\n')}`);
-  const wire = path.relative(path.join(specDir, '..', 'gen'), path.resolve(path.dirname(new URL(import.meta.url).pathname), '../entity/wire.ts'));
-  // Everything but the runtime: the service's own files import their dependencies (kl.core.* …) as siblings.
-  const files = [...generate(result.model)].filter(([name]) => name !== 'wire.ts' && name !== 'index.ts');
-  return new Map(files.map(([name, text]) => [name, text.replaceAll('from "./wire.ts"', `from "${wire.split(path.sep).join('/')}"`)]));
+  const outDir = path.join(specDir, '..', 'gen');
+  const entityDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../entity');
+  const rel = (to: string) => path.relative(outDir, to).split(path.sep).join('/');
+  // The runtime and the kernel interfaces (kl.core.*) are imported from src/entity, not copied.
+  const files = [...generate(result.model)].filter(([name]) => !['wire.ts', 'index.ts', 'Einit.edl.ts'].includes(name) && !name.startsWith('kl.core.'));
+  return new Map(files.map(([name, text]) => [name, text
+    .replaceAll('from "./wire.ts"', `from "${rel(path.join(entityDir, 'wire.ts'))}"`)
+    .replace(/from "\.\/(kl\.core\.[A-Za-z]+\.(?:idl|edl)\.ts)"/g, (_m, file: string) => `from "${rel(path.join(entityDir, 'gen', file))}"`)]));
 }
 
 export function writeServiceGen(): string[] {

@@ -2,8 +2,8 @@
 // applications' events and keeps them in a hash-chained, Merkle-checkpointed, signed log. See README.md.
 import { args, current, hostCrypto, hostFs, now, randomBytes, serve, taskName } from 'citadel';
 import { Audit_RIID, createAuditDispatcher } from './gen/kl.Audit.edl.ts';
-import { AuditProxy } from './gen/kl.core.Audit.idl.ts';
-import { Core_RIID } from './gen/kl.core.Core.edl.ts';
+import { AuditProxy } from '../../entity/gen/kl.core.Audit.idl.ts';
+import { Core_RIID } from '../../entity/gen/kl.core.Core.edl.ts';
 import { hex } from './log.ts';
 import { auditHandlers } from './service.ts';
 import { AuditWriter, loadOrCreateKey, parseServiceArgs } from './writer.ts';
