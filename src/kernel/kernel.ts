@@ -100,6 +100,8 @@ function oneLine(text: string): string {
 }
 
 const KERNEL_SID = 1;
+/** Validating a response's Handle fields accepts any value: they name the server's handles, checked separately. */
+const ANY_SLOT = 0xffffffff;
 /** Handles one entity may hold: passing handles cannot grow a server's table without bound. */
 const MAX_HANDLES = 4096;
 /** The server-side slot of calls that come from the kernel (channel slots start at 1). */
@@ -356,13 +358,22 @@ export class Kernel {
     const which = h.kind === FrameKind.reply ? 'response' : 'error';
     const shape = which === 'response' ? p.method.response : p.method.error;
     const payload = payloadOf(frame, h);
-    const invalid = h.handleCount > 0 ? 'handles can be sent in requests only' : shape.validate(payload, h.handleCount);
+    // In a response a Handle field names a handle of the server's own table (there is no handle list).
+    const invalid = h.handleCount > 0 ? 'a response names its handles in its Handle fields, not in a handle list' : shape.validate(payload, shape.handles > 0 ? ANY_SLOT : 0);
     if (invalid) {
       this.#o.log(`[kernel] ${server.task.name} sent an invalid ${which}: ${invalid}`);
       return this.#fault(p.client, back, Status.invalidMessage, `${server.task.name}'s ${which} does not match the IDL: ${invalid}`);
     }
+    const handed = shape.handles > 0 ? this.#responseHandles(server, p.client, shape, payload) : [];
+    if (typeof handed === 'string') {
+      this.#abuse(server, `sent a ${which} handing over ${handed}`);
+      return this.#fault(p.client, back, Status.invalidMessage, `${server.task.name}'s ${which} hands over ${handed}`);
+    }
     if (!this.#decide(which, p.client, server.task.classIndex, server.sid, p.client.task.classIndex, p.client.sid, back, shape, payload, p.client.task.name, server.task.name)) return;
     if (!p.client.alive) return;
+    // Each handed-over handle becomes a new handle in the client's table; the field now names it.
+    const fields = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    for (const { offset, channel, rights } of handed) fields.setUint32(offset, p.client.handles.add({ channel, rights }), true);
     const view = new DataView(frame);
     view.setUint32(4, p.clientHandle, true);
     view.setUint32(16, p.clientRequestId, true);
@@ -498,6 +509,24 @@ export class Kernel {
       if ((rights & ~held.rights) !== 0) return `handle ${number} holds rights ${held.rights}; it cannot grant ${rights}`;
       out.push({ number, channel: held.channel, rights });
     }
+    return out;
+  }
+
+  /** The handles a response hands over: each in the server's table with the transfer right, rights never grown, room in the client's table. */
+  #responseHandles(server: Entity, client: Entity, shape: MessagePlan, payload: Uint8Array): { offset: number; channel: ChannelRecord; rights: number }[] | string {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const out: { offset: number; channel: ChannelRecord; rights: number }[] = [];
+    for (const offset of shape.handleOffsets(payload)) {
+      const number = view.getUint32(offset, true);
+      if (number === NO_HANDLE) continue;
+      const rights = view.getUint32(offset + 4, true);
+      const held = server.handles.get(number);
+      if (!held) return `handle ${number}, which is not in its handle table`;
+      if ((held.rights & Rights.transfer) === 0) return `handle ${number}, which it may not pass on (no transfer right)`;
+      if ((rights & ~held.rights) !== 0) return `handle ${number} with rights ${rights}, more than the ${held.rights} it holds`;
+      out.push({ offset, channel: held.channel, rights });
+    }
+    if (client.handles.size + out.length > MAX_HANDLES) return `${out.length} handles to ${client.task.name}, whose handle table is full (${MAX_HANDLES})`;
     return out;
   }
 
