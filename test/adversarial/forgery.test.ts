@@ -103,7 +103,7 @@ onCalls((slot, riid, mid, id, payload) => {
 const THIEF = `${RAW_SERVER}
 onCalls((slot, riid, mid, id, payload) => {
   if (new TextDecoder().decode(payload.subarray(8, payload.length - 1)) === 'handles') {
-    // A response carrying a handle (only requests may).
+    // A response carrying a handle list (responses name handles in their Handle fields instead).
     __citadel.send(frame({ kind: 2, handle: slot, riid, mid, requestId: id, handleCount: 1, extra: u32(1, 3) }, strPayload('HANDLES')));
     return;
   }
@@ -287,9 +287,9 @@ test('forgery: a handle passed on without the call right cannot be used to call'
   assert.ok(!linesOf(run, 'honest').includes('GOT Echo rights 2') && !linesOf(run, 'honest').includes('GOT Echo rights 0'), 'the honest server was called through a handle without the call right');
 }));
 
-test('forgery: a response carrying a handle is refused (InvalidMessage to the client)', () => refused('forgery', 'handle-in-response', () => {
-  assert.deepEqual(got.get('thief-handles'), { kind: 4, status: 2, text: 'thief\'s response does not match the IDL: handles can be sent in requests only' });
-  assert.ok(k().includes('thief sent an invalid response: handles can be sent in requests only'));
+test('forgery: a response carrying a handle list is refused (InvalidMessage to the client)', () => refused('forgery', 'handle-in-response', () => {
+  assert.deepEqual(got.get('thief-handles'), { kind: 4, status: 2, text: 'thief\'s response does not match the IDL: a response names its handles in its Handle fields, not in a handle list' });
+  assert.ok(k().includes('thief sent an invalid response: a response names its handles in its Handle fields, not in a handle list'));
 }));
 
 test('forgery: reply, error and fault frames from a client are dropped and logged', () => refused('forgery', 'client-sends-replies', () => {
