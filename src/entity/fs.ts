@@ -195,14 +195,26 @@ function typeBits(kind: number, mode: number): number {
 }
 
 /** fs.Stats: times in ms (and Dates), kind predicates. dev, uid, gid and rdev are 0 (host details stay in the driver). */
-export class Stats {
+/** The type predicates of fs.Stats, BigIntStats and Dirent (the driver never serves devices, FIFOs or sockets). */
+class FileKind {
+  readonly #kind: number;
+  constructor(kind: number) { this.#kind = kind; }
+  isFile(): boolean { return this.#kind === F.KindFile; }
+  isDirectory(): boolean { return this.#kind === F.KindDirectory; }
+  isSymbolicLink(): boolean { return this.#kind === F.KindSymlink; }
+  isFIFO(): boolean { return false; }
+  isSocket(): boolean { return false; }
+  isBlockDevice(): boolean { return false; }
+  isCharacterDevice(): boolean { return false; }
+}
+
+export class Stats extends FileKind {
   dev = 0; ino: number; mode: number; nlink: number; uid = 0; gid = 0; rdev = 0; size: number; blksize = 4096; blocks: number;
   atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
   atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-  readonly #kind: number;
 
   constructor(s: F.FileStat) {
-    this.#kind = s.kind;
+    super(s.kind);
     this.ino = Number(s.ino);
     this.mode = typeBits(s.kind, s.mode);
     this.nlink = s.nlink;
@@ -217,25 +229,17 @@ export class Stats {
     this.ctime = new Date(Math.trunc(this.ctimeMs));
     this.birthtime = new Date(Math.trunc(this.birthtimeMs));
   }
-  isFile(): boolean { return this.#kind === F.KindFile; }
-  isDirectory(): boolean { return this.#kind === F.KindDirectory; }
-  isSymbolicLink(): boolean { return this.#kind === F.KindSymlink; }
-  isFIFO(): boolean { return false; }
-  isSocket(): boolean { return false; }
-  isBlockDevice(): boolean { return false; }
-  isCharacterDevice(): boolean { return false; }
 }
 
 /** fs.BigIntStats (`{ bigint: true }`): bigint fields plus the *Ns times. */
-export class BigIntStats {
+export class BigIntStats extends FileKind {
   dev = 0n; ino: bigint; mode: bigint; nlink: bigint; uid = 0n; gid = 0n; rdev = 0n; size: bigint; blksize = 4096n; blocks: bigint;
   atimeMs: bigint; mtimeMs: bigint; ctimeMs: bigint; birthtimeMs: bigint;
   atimeNs: bigint; mtimeNs: bigint; ctimeNs: bigint; birthtimeNs: bigint;
   atime: Date; mtime: Date; ctime: Date; birthtime: Date;
-  readonly #kind: number;
 
   constructor(s: F.FileStat) {
-    this.#kind = s.kind;
+    super(s.kind);
     this.ino = s.ino;
     this.mode = BigInt(typeBits(s.kind, s.mode));
     this.nlink = BigInt(s.nlink);
@@ -245,13 +249,6 @@ export class BigIntStats {
     [this.atimeMs, this.mtimeMs, this.ctimeMs, this.birthtimeMs] = [s.atimeNs / NS_PER_MS, s.mtimeNs / NS_PER_MS, s.ctimeNs / NS_PER_MS, s.birthtimeNs / NS_PER_MS];
     [this.atime, this.mtime, this.ctime, this.birthtime] = [this.atimeMs, this.mtimeMs, this.ctimeMs, this.birthtimeMs].map((ms) => new Date(Number(ms))) as [Date, Date, Date, Date];
   }
-  isFile(): boolean { return this.#kind === F.KindFile; }
-  isDirectory(): boolean { return this.#kind === F.KindDirectory; }
-  isSymbolicLink(): boolean { return this.#kind === F.KindSymlink; }
-  isFIFO(): boolean { return false; }
-  isSocket(): boolean { return false; }
-  isBlockDevice(): boolean { return false; }
-  isCharacterDevice(): boolean { return false; }
 }
 
 export interface StatOptions { readonly bigint?: boolean }
@@ -261,23 +258,15 @@ function statsOf(s: F.FileStat, opts?: StatOptions): Stats | BigIntStats {
 }
 
 /** fs.Dirent. Entries the driver lists as `other` (devices, FIFOs, sockets) answer false to every predicate. */
-export class Dirent {
+export class Dirent extends FileKind {
   readonly name: string;
   readonly parentPath: string;
-  readonly #kind: number;
 
   constructor(name: string, parentPath: string, kind: number) {
+    super(kind);
     this.name = name;
     this.parentPath = parentPath;
-    this.#kind = kind;
   }
-  isFile(): boolean { return this.#kind === F.KindFile; }
-  isDirectory(): boolean { return this.#kind === F.KindDirectory; }
-  isSymbolicLink(): boolean { return this.#kind === F.KindSymlink; }
-  isFIFO(): boolean { return false; }
-  isSocket(): boolean { return false; }
-  isBlockDevice(): boolean { return false; }
-  isCharacterDevice(): boolean { return false; }
 }
 
 // ---- constants -----------------------------------------------------------------------------

@@ -400,7 +400,8 @@ export class Kernel {
     if (!this.#decide(which, client, this.#coreClass, KERNEL_SID, client.task.classIndex, client.sid, h, shape, result.payload, client.task.name, 'kernel')) return;
     if (!client.alive) return;
     client.sandbox!.send(makeFrame({ kind: which === 'response' ? FrameKind.reply : FrameKind.error, flags: 0, handle: KERNEL_HANDLE, riid: h.riid, mid: h.mid, requestId: h.requestId, status: Status.ok }, result.payload));
-    this.#settle();
+    // Only a server that stops waiting on the kernel can become stoppable; settling scans every entity.
+    if (client.outgoing === 0 && client.pending.size === 0) this.#settle();
   }
 
   // ---- calls from the kernel (to the audit service) ------------------------------------------

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { collectSpecFiles, parseSpecFile } from '../../src/cli/parse.ts';
 import { DiagnosticBag, formatDiagnostic } from '../../src/lang/diagnostics.ts';
 import { originalSpan, type Span } from '../../src/lang/source.ts';
+import { applyEdits, type Edit } from './robustness.ts';
 
 export interface CorpusFuzzOptions {
   readonly corpus: string;
@@ -65,11 +66,6 @@ export function fuzzCorpus(options: CorpusFuzzOptions, idleMs = 5000): Promise<C
 // ---------------------------------------------------------------------------------------------
 // Worker side.
 
-type Edit =
-  | { readonly op: 'delete'; readonly at: number; readonly length: number }
-  | { readonly op: 'insert'; readonly at: number; readonly text: string }
-  | { readonly op: 'duplicateLine'; readonly line: number };
-
 /** Fragments that matter to the grammars and to templates. */
 const FRAGMENTS = [
   ...'{}()<>[];:,.=|&!"\'#@-~\n\t 0_',
@@ -82,25 +78,6 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 })) }),
   fc.record({ op: fc.constant('duplicateLine' as const), line: fc.nat() }),
 );
-
-function applyEdits(text: string, edits: readonly Edit[]): string {
-  let t = text;
-  for (const e of edits) {
-    if (e.op === 'delete') {
-      const at = e.at % (t.length + 1);
-      t = t.slice(0, at) + t.slice(at + e.length);
-    } else if (e.op === 'insert') {
-      const at = e.at % (t.length + 1);
-      t = t.slice(0, at) + e.text + t.slice(at);
-    } else {
-      const lines = t.split('\n');
-      const i = e.line % lines.length;
-      lines.splice(i, 0, lines[i]!);
-      t = lines.join('\n');
-    }
-  }
-  return t;
-}
 
 function inside(s: Span): boolean {
   return Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.start <= s.end && s.end <= s.file.text.length;

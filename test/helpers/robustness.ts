@@ -127,7 +127,7 @@ function checkSpans(diagnostics: readonly Diagnostic[], where: string): void {
   }
 }
 
-type Edit =
+export type Edit =
   | { readonly op: 'delete'; readonly at: number; readonly length: number }
   | { readonly op: 'insert'; readonly at: number; readonly text: string }
   | { readonly op: 'duplicateLine'; readonly line: number }
